@@ -1,0 +1,27 @@
+// Package simd holds the numeric kernels every other package spends its time
+// in: a cache-blocked single-precision matrix product (Sgemm) and the vector
+// kernels of the autodiff core's hot loops (Axpy, Dot, Scale, Add, Mul, Sum,
+// Max, Relu, ReluBackward).
+//
+// # Kernel paths
+//
+// Each kernel exists twice: a Go assembly routine for amd64 with AVX2 and FMA,
+// and a pure-Go twin that computes the same thing. The doc comment of every
+// assembly stub is the Go loop it implements, and that loop is the twin. The
+// path is chosen once at start-up from the CPU features reported by cpuid
+// (see Path); the build tag purego forces the Go twins everywhere, which is
+// how the tests check both paths on one machine.
+//
+// The two paths agree to rounding, not to the last bit: the assembly uses
+// fused multiply-adds and sums reductions in eight lanes at a time. On one
+// machine and one path results are deterministic, and Sgemm's results do not
+// depend on the number of threads (see SetThreads), because threads split
+// the output matrix and never the sum over k.
+//
+// # Conventions
+//
+// Matrices are row-major, described by their dimensions and a leading
+// dimension (the distance in elements between the starts of two rows), as in
+// BLAS. Wrong lengths or dimensions panic at once with a message naming the
+// argument, rather than reading out of bounds.
+package simd

@@ -1,0 +1,312 @@
+package simd
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Blocking of Sgemm, after BLIS (Van Zee and van de Geijn 2015): the product
+// is cut into kc-deep slices of k; for each slice a kc×nc block of B is packed
+// into nr-wide column panels (kept in L3/L2) and an mc×kc block of A into
+// mr-tall row panels (kept in L2); the micro-kernel then multiplies one A
+// panel by one B panel (kc×nr, kept in L1) into an mr×nr tile of C held in
+// registers.
+const (
+	gemmMR = 6    // rows of the C tile a micro-kernel computes
+	gemmNR = 16   // columns of that tile: two 8-float ymm registers
+	gemmKC = 256  // depth of one packed slice: a 16×256 B panel is 16 KiB
+	gemmMC = 120  // rows of A packed at once: 120×256×4 B = 120 KiB, fits L2
+	gemmNC = 3072 // columns of B packed at once: 256×3072×4 B = 3 MiB
+
+	// Products with fewer multiply-adds than this run on the calling
+	// goroutine alone: starting goroutines would cost more than it saves.
+	gemmParallelMinWork = 1 << 18
+)
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32
+// matrices, where op(X) is X or Xᵀ as transA and transB say; op(A) is m×k,
+// op(B) is k×n and C is m×n. lda, ldb and ldc are the leading dimensions of
+// a, b and c as stored (the row length of the stored matrix: k for A
+// untransposed, m for A transposed, and so on).
+//
+// When beta is 0, C is written without being read, so NaN or Inf already in
+// C does not leak into the result. Sgemm panics with a message naming the
+// argument when a dimension is negative, a leading dimension is too small or
+// a slice is too short. Large products are split over Threads() goroutines;
+// the result does not depend on how many.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+
+	parts := Threads()
+	if m*n*k < gemmParallelMinWork {
+		parts = 1
+	}
+	// Split C along the dimension with more micro-tiles, into at most parts
+	// strips aligned to the tile size; every strip sums over all of k in the
+	// same order, so the split does not change any result.
+	splitRows := ceilDiv(m, gemmMR) > ceilDiv(n, gemmNR)
+	tiles, tile := ceilDiv(n, gemmNR), gemmNR
+	if splitRows {
+		tiles, tile = ceilDiv(m, gemmMR), gemmMR
+	}
+	if parts > tiles {
+		parts = tiles
+	}
+	if parts <= 1 {
+		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := tiles*p/parts*tile, tiles*(p+1)/parts*tile
+		if splitRows {
+			hi = min(hi, m)
+		} else {
+			hi = min(hi, n)
+		}
+		if lo >= hi {
+			continue
+		}
+		run := func() {
+			if splitRows {
+				aOff := lo * lda
+				if transA {
+					aOff = lo
+				}
+				gemmSerial(transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+			} else {
+				bOff := lo
+				if transB {
+					bOff = lo * ldb
+				}
+				gemmSerial(transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+			}
+		}
+		if p == parts-1 {
+			run() // the caller does the last strip itself
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); run() }()
+	}
+	wg.Wait()
+}
+
+// checkGemmArgs panics, naming the argument, on anything that would make
+// Sgemm read or write out of bounds.
+func checkGemmArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("simd.Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	// Stored shapes: A is m×k (or k×m transposed), B is k×n (or n×k).
+	aRows, aCols := m, k
+	if transA {
+		aRows, aCols = k, m
+	}
+	bRows, bCols := k, n
+	if transB {
+		bRows, bCols = n, k
+	}
+	checkMatrix("a", "lda", a, aRows, aCols, lda)
+	checkMatrix("b", "ldb", b, bRows, bCols, ldb)
+	checkMatrix("c", "ldc", c, m, n, ldc)
+}
+
+// checkMatrix panics unless x can hold a rows×cols row-major matrix with
+// leading dimension ld.
+func checkMatrix(name, ldName string, x []float32, rows, cols, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("simd.Sgemm: %s=%d is smaller than the %d columns of %s", ldName, ld, cols, name))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; len(x) < need {
+		panic(fmt.Sprintf("simd.Sgemm: len(%s)=%d, need at least %d for a %d×%d matrix with %s=%d",
+			name, len(x), need, rows, cols, ldName, ld))
+	}
+}
+
+// scaleMatrix sets C = beta·C, writing zeros without reading C when beta is 0.
+func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			Scale(beta, row)
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// gemmScratch holds one goroutine's packing buffers. They are kept in a free
+// list so that steady-state Sgemm calls allocate nothing.
+type gemmScratch struct {
+	a    []float32                // mc×kc block of A as mr-tall panels
+	b    []float32                // kc×nc block of B as nr-wide panels
+	edge [gemmMR * gemmNR]float32 // an edge tile, before it is merged into C
+}
+
+var scratchPool struct {
+	sync.Mutex
+	free []*gemmScratch
+}
+
+func getScratch() *gemmScratch {
+	scratchPool.Lock()
+	defer scratchPool.Unlock()
+	if n := len(scratchPool.free); n > 0 {
+		s := scratchPool.free[n-1]
+		scratchPool.free = scratchPool.free[:n-1]
+		return s
+	}
+	return &gemmScratch{
+		a: make([]float32, gemmMC*gemmKC),
+		b: make([]float32, gemmKC*gemmNC),
+	}
+}
+
+func putScratch(s *gemmScratch) {
+	scratchPool.Lock()
+	scratchPool.free = append(scratchPool.free, s)
+	scratchPool.Unlock()
+}
+
+// gemmSerial is Sgemm on the calling goroutine: the BLIS loop nest around
+// the micro-kernel.
+func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	s := getScratch()
+	defer putScratch(s)
+	for jc := 0; jc < n; jc += gemmNC {
+		nc := min(gemmNC, n-jc)
+		for pc := 0; pc < k; pc += gemmKC {
+			kc := min(gemmKC, k-pc)
+			packB(transB, b, ldb, pc, jc, kc, nc, s.b)
+			// The first slice of k applies the caller's beta; later slices
+			// add to what the earlier ones wrote.
+			betaSlice := beta
+			if pc > 0 {
+				betaSlice = 1
+			}
+			for ic := 0; ic < m; ic += gemmMC {
+				mc := min(gemmMC, m-ic)
+				packA(transA, a, lda, ic, pc, mc, kc, s.a)
+				for jr := 0; jr < nc; jr += gemmNR {
+					nr := min(gemmNR, nc-jr)
+					bp := s.b[jr*kc : (jr+gemmNR)*kc]
+					for ir := 0; ir < mc; ir += gemmMR {
+						mr := min(gemmMR, mc-ir)
+						ap := s.a[ir*kc : (ir+gemmMR)*kc]
+						cOff := (ic+ir)*ldc + jc + jr
+						if mr == gemmMR && nr == gemmNR {
+							microKernel(kc, ap, bp, c[cOff:], ldc, alpha, betaSlice)
+							continue
+						}
+						microKernel(kc, ap, bp, s.edge[:], gemmNR, alpha, 0)
+						mergeEdge(mr, nr, s.edge[:], betaSlice, c[cOff:], ldc)
+					}
+				}
+			}
+		}
+	}
+}
+
+// mergeEdge writes the mr×nr corner of a full tile computed into edge to C,
+// as C = edge + beta·C (C not read when beta is 0).
+func mergeEdge(mr, nr int, edge []float32, beta float32, c []float32, ldc int) {
+	for i := range mr {
+		dst := c[i*ldc : i*ldc+nr]
+		src := edge[i*gemmNR : i*gemmNR+nr]
+		if beta == 0 {
+			copy(dst, src)
+			continue
+		}
+		for j := range dst {
+			dst[j] = src[j] + beta*dst[j]
+		}
+	}
+}
+
+// packA copies the mc×kc block of op(A) starting at row ic, column pc into
+// dst as ceil(mc/mr) panels; panel q holds rows q·mr … q·mr+mr-1, stored
+// column by column (dst[q·mr·kc + p·mr + r] = op(A)[ic+q·mr+r][pc+p]), with
+// rows past mc zero.
+func packA(transA bool, a []float32, lda, ic, pc, mc, kc int, dst []float32) {
+	for q := 0; q < mc; q += gemmMR {
+		rows := min(gemmMR, mc-q)
+		panel := dst[q*kc : (q+gemmMR)*kc]
+		if transA {
+			// Stored k×m: the mr values of one column are adjacent.
+			for p := range kc {
+				src := a[(pc+p)*lda+ic+q:]
+				d := panel[p*gemmMR : p*gemmMR+gemmMR]
+				copy(d, src[:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		if rows == gemmMR {
+			r0 := a[(ic+q)*lda+pc:]
+			r1 := a[(ic+q+1)*lda+pc:]
+			r2 := a[(ic+q+2)*lda+pc:]
+			r3 := a[(ic+q+3)*lda+pc:]
+			r4 := a[(ic+q+4)*lda+pc:]
+			r5 := a[(ic+q+5)*lda+pc:]
+			r0, r1, r2, r3, r4, r5 = r0[:kc], r1[:kc], r2[:kc], r3[:kc], r4[:kc], r5[:kc]
+			for p := range kc {
+				d := panel[p*gemmMR : p*gemmMR+gemmMR : p*gemmMR+gemmMR]
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
+		clear(panel)
+		for r := range rows {
+			src := a[(ic+q+r)*lda+pc:]
+			for p := range kc {
+				panel[p*gemmMR+r] = src[p]
+			}
+		}
+	}
+}
+
+// packB copies the kc×nc block of op(B) starting at row pc, column jc into
+// dst as ceil(nc/nr) panels; panel q holds columns q·nr … q·nr+nr-1, stored
+// row by row (dst[q·nr·kc + p·nr + j] = op(B)[pc+p][jc+q·nr+j]), with
+// columns past nc zero.
+func packB(transB bool, b []float32, ldb, pc, jc, kc, nc int, dst []float32) {
+	for q := 0; q < nc; q += gemmNR {
+		cols := min(gemmNR, nc-q)
+		panel := dst[q*kc : (q+gemmNR)*kc]
+		if !transB {
+			// Stored k×n: the nr values of one row are adjacent.
+			for p := range kc {
+				d := panel[p*gemmNR : p*gemmNR+gemmNR]
+				copy(d, b[(pc+p)*ldb+jc+q:][:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// Stored n×k: gather one value from each of nr rows.
+		if cols < gemmNR {
+			clear(panel)
+		}
+		for j := range cols {
+			src := b[(jc+q+j)*ldb+pc:][:kc]
+			for p, v := range src {
+				panel[p*gemmNR+j] = v
+			}
+		}
+	}
+}
