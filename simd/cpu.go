@@ -7,14 +7,10 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// Path names the kernel path chosen at start-up: "avx2-fma" when the
-// assembly kernels run, "purego" when the Go twins run.
-func Path() string {
-	if useAsm {
-		return "avx2-fma"
-	}
-	return "purego"
-}
+// Path names the Sgemm micro-kernel chosen at start-up: "avx512", "avx2-fma"
+// or "purego" (the Go twin). The vector kernels use AVX2 and FMA whenever the
+// CPU has them and the purego tag is absent.
+func Path() string { return kernel.name }
 
 // CPUFeatures lists the CPU features that decide the kernel path, as cpuid
 // reports them, for -version output and logs.

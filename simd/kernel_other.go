@@ -6,7 +6,7 @@ package simd
 // Go twins.
 const useAsm = false
 
-// microKernel multiplies packed panels into a full 6×16 tile of C.
-func microKernel(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
-	microKernelGo(kc, a, b, c, ldc, alpha, beta)
-}
+func selectKernel() gemmKernel { return goKernel }
+
+// availableKernels lists every micro-kernel this build can run.
+func availableKernels() []gemmKernel { return []gemmKernel{goKernel} }

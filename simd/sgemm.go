@@ -12,11 +12,14 @@ import (
 // panel by one B panel (kc×nr, kept in L1) into an mr×nr tile of C held in
 // registers.
 const (
-	gemmMR = 6    // rows of the C tile a micro-kernel computes
-	gemmNR = 16   // columns of that tile: two 8-float ymm registers
-	gemmKC = 256  // depth of one packed slice: a 16×256 B panel is 16 KiB
-	gemmMC = 120  // rows of A packed at once: 120×256×4 B = 120 KiB, fits L2
-	gemmNC = 3072 // columns of B packed at once: 256×3072×4 B = 3 MiB
+	// The tile of C a micro-kernel computes, mr×nr, depends on the kernel
+	// (6×16 for AVX2, 12×32 for AVX-512); the block sizes below are
+	// multiples of every tile size.
+	gemmMaxMR = 12
+	gemmMaxNR = 32
+	gemmKC    = 256  // depth of one packed slice: a 32×256 B panel is 32 KiB
+	gemmMC    = 120  // rows of A packed at once: 120×256×4 B = 120 KiB, fits L2
+	gemmNC    = 3072 // columns of B packed at once: 256×3072×4 B = 3 MiB
 
 	// Products with fewer multiply-adds than this run on the calling
 	// goroutine alone: starting goroutines would cost more than it saves.
@@ -52,16 +55,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	// Split C along the dimension with more micro-tiles, into at most parts
 	// strips aligned to the tile size; every strip sums over all of k in the
 	// same order, so the split does not change any result.
-	splitRows := ceilDiv(m, gemmMR) > ceilDiv(n, gemmNR)
-	tiles, tile := ceilDiv(n, gemmNR), gemmNR
+	kern := kernel
+	splitRows := ceilDiv(m, kern.mr) > ceilDiv(n, kern.nr)
+	tiles, tile := ceilDiv(n, kern.nr), kern.nr
 	if splitRows {
-		tiles, tile = ceilDiv(m, gemmMR), gemmMR
+		tiles, tile = ceilDiv(m, kern.mr), kern.mr
 	}
 	if parts > tiles {
 		parts = tiles
 	}
 	if parts <= 1 {
-		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmSerial(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 
@@ -82,13 +86,13 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 				if transA {
 					aOff = lo
 				}
-				gemmSerial(transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+				gemmSerial(kern, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
 			} else {
 				bOff := lo
 				if transB {
 					bOff = lo * ldb
 				}
-				gemmSerial(transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+				gemmSerial(kern, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
 			}
 		}
 		if p == parts-1 {
@@ -153,9 +157,9 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // gemmScratch holds one goroutine's packing buffers. They are kept in a free
 // list so that steady-state Sgemm calls allocate nothing.
 type gemmScratch struct {
-	a    []float32                // mc×kc block of A as mr-tall panels
-	b    []float32                // kc×nc block of B as nr-wide panels
-	edge [gemmMR * gemmNR]float32 // an edge tile, before it is merged into C
+	a    []float32                      // mc×kc block of A as mr-tall panels
+	b    []float32                      // kc×nc block of B as nr-wide panels
+	edge [gemmMaxMR * gemmMaxNR]float32 // an edge tile, before it is merged into C
 }
 
 var scratchPool struct {
@@ -185,15 +189,16 @@ func putScratch(s *gemmScratch) {
 
 // gemmSerial is Sgemm on the calling goroutine: the BLIS loop nest around
 // the micro-kernel.
-func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+func gemmSerial(kern gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
 	s := getScratch()
 	defer putScratch(s)
+	mr, nr := kern.mr, kern.nr
 	for jc := 0; jc < n; jc += gemmNC {
 		nc := min(gemmNC, n-jc)
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
-			packB(transB, b, ldb, pc, jc, kc, nc, s.b)
+			packB(nr, transB, b, ldb, pc, jc, kc, nc, s.b)
 			// The first slice of k applies the caller's beta; later slices
 			// add to what the earlier ones wrote.
 			betaSlice := beta
@@ -202,20 +207,20 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 			}
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
-				packA(transA, a, lda, ic, pc, mc, kc, s.a)
-				for jr := 0; jr < nc; jr += gemmNR {
-					nr := min(gemmNR, nc-jr)
-					bp := s.b[jr*kc : (jr+gemmNR)*kc]
-					for ir := 0; ir < mc; ir += gemmMR {
-						mr := min(gemmMR, mc-ir)
-						ap := s.a[ir*kc : (ir+gemmMR)*kc]
+				packA(mr, transA, a, lda, ic, pc, mc, kc, s.a)
+				for jr := 0; jr < nc; jr += nr {
+					cols := min(nr, nc-jr)
+					bp := s.b[jr*kc : (jr+nr)*kc]
+					for ir := 0; ir < mc; ir += mr {
+						rows := min(mr, mc-ir)
+						ap := s.a[ir*kc : (ir+mr)*kc]
 						cOff := (ic+ir)*ldc + jc + jr
-						if mr == gemmMR && nr == gemmNR {
-							microKernel(kc, ap, bp, c[cOff:], ldc, alpha, betaSlice)
+						if rows == mr && cols == nr {
+							kern.run(kc, ap, bp, c[cOff:], ldc, alpha, betaSlice)
 							continue
 						}
-						microKernel(kc, ap, bp, s.edge[:], gemmNR, alpha, 0)
-						mergeEdge(mr, nr, s.edge[:], betaSlice, c[cOff:], ldc)
+						kern.run(kc, ap, bp, s.edge[:], nr, alpha, 0)
+						mergeEdge(rows, cols, nr, s.edge[:], betaSlice, c[cOff:], ldc)
 					}
 				}
 			}
@@ -223,12 +228,12 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	}
 }
 
-// mergeEdge writes the mr×nr corner of a full tile computed into edge to C,
-// as C = edge + beta·C (C not read when beta is 0).
-func mergeEdge(mr, nr int, edge []float32, beta float32, c []float32, ldc int) {
-	for i := range mr {
-		dst := c[i*ldc : i*ldc+nr]
-		src := edge[i*gemmNR : i*gemmNR+nr]
+// mergeEdge writes the rows×cols corner of a full tile computed into edge
+// (row stride nr) to C, as C = edge + beta·C (C not read when beta is 0).
+func mergeEdge(rows, cols, nr int, edge []float32, beta float32, c []float32, ldc int) {
+	for i := range rows {
+		dst := c[i*ldc : i*ldc+cols]
+		src := edge[i*nr : i*nr+cols]
 		if beta == 0 {
 			copy(dst, src)
 			continue
@@ -243,39 +248,27 @@ func mergeEdge(mr, nr int, edge []float32, beta float32, c []float32, ldc int) {
 // dst as ceil(mc/mr) panels; panel q holds rows q·mr … q·mr+mr-1, stored
 // column by column (dst[q·mr·kc + p·mr + r] = op(A)[ic+q·mr+r][pc+p]), with
 // rows past mc zero.
-func packA(transA bool, a []float32, lda, ic, pc, mc, kc int, dst []float32) {
-	for q := 0; q < mc; q += gemmMR {
-		rows := min(gemmMR, mc-q)
-		panel := dst[q*kc : (q+gemmMR)*kc]
+func packA(mr int, transA bool, a []float32, lda, ic, pc, mc, kc int, dst []float32) {
+	for q := 0; q < mc; q += mr {
+		rows := min(mr, mc-q)
+		panel := dst[q*kc : (q+mr)*kc]
 		if transA {
 			// Stored k×m: the mr values of one column are adjacent.
 			for p := range kc {
-				src := a[(pc+p)*lda+ic+q:]
-				d := panel[p*gemmMR : p*gemmMR+gemmMR]
-				copy(d, src[:rows])
+				d := panel[p*mr : p*mr+mr]
+				copy(d, a[(pc+p)*lda+ic+q:][:rows])
 				clear(d[rows:])
 			}
 			continue
 		}
-		if rows == gemmMR {
-			r0 := a[(ic+q)*lda+pc:]
-			r1 := a[(ic+q+1)*lda+pc:]
-			r2 := a[(ic+q+2)*lda+pc:]
-			r3 := a[(ic+q+3)*lda+pc:]
-			r4 := a[(ic+q+4)*lda+pc:]
-			r5 := a[(ic+q+5)*lda+pc:]
-			r0, r1, r2, r3, r4, r5 = r0[:kc], r1[:kc], r2[:kc], r3[:kc], r4[:kc], r5[:kc]
-			for p := range kc {
-				d := panel[p*gemmMR : p*gemmMR+gemmMR : p*gemmMR+gemmMR]
-				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
-			continue
+		// Stored m×k: scatter each row into every mr-th place.
+		if rows < mr {
+			clear(panel)
 		}
-		clear(panel)
 		for r := range rows {
-			src := a[(ic+q+r)*lda+pc:]
-			for p := range kc {
-				panel[p*gemmMR+r] = src[p]
+			src := a[(ic+q+r)*lda+pc:][:kc]
+			for p, v := range src {
+				panel[p*mr+r] = v
 			}
 		}
 	}
@@ -285,27 +278,27 @@ func packA(transA bool, a []float32, lda, ic, pc, mc, kc int, dst []float32) {
 // dst as ceil(nc/nr) panels; panel q holds columns q·nr … q·nr+nr-1, stored
 // row by row (dst[q·nr·kc + p·nr + j] = op(B)[pc+p][jc+q·nr+j]), with
 // columns past nc zero.
-func packB(transB bool, b []float32, ldb, pc, jc, kc, nc int, dst []float32) {
-	for q := 0; q < nc; q += gemmNR {
-		cols := min(gemmNR, nc-q)
-		panel := dst[q*kc : (q+gemmNR)*kc]
+func packB(nr int, transB bool, b []float32, ldb, pc, jc, kc, nc int, dst []float32) {
+	for q := 0; q < nc; q += nr {
+		cols := min(nr, nc-q)
+		panel := dst[q*kc : (q+nr)*kc]
 		if !transB {
 			// Stored k×n: the nr values of one row are adjacent.
 			for p := range kc {
-				d := panel[p*gemmNR : p*gemmNR+gemmNR]
+				d := panel[p*nr : p*nr+nr]
 				copy(d, b[(pc+p)*ldb+jc+q:][:cols])
 				clear(d[cols:])
 			}
 			continue
 		}
 		// Stored n×k: gather one value from each of nr rows.
-		if cols < gemmNR {
+		if cols < nr {
 			clear(panel)
 		}
 		for j := range cols {
 			src := b[(jc+q+j)*ldb+pc:][:kc]
 			for p, v := range src {
-				panel[p*gemmNR+j] = v
+				panel[p*nr+j] = v
 			}
 		}
 	}

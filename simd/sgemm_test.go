@@ -94,11 +94,33 @@ func checkGemm(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k, pad int
 	}
 }
 
-func TestSgemmConformance(t *testing.T) {
+// kernelsUnderTest are every micro-kernel this CPU runs, plus the Go twin in
+// the AVX-512 tile shape, so the 12×32 packing is checked on any machine.
+func kernelsUnderTest() []gemmKernel {
+	goWide := gemmKernel{name: "purego-12x32", mr: 12, nr: 32,
+		run: func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+			microKernelGo(12, 32, kc, a, b, c, ldc, alpha, beta)
+		}}
+	return append(availableKernels(), goWide)
+}
+
+// forEachKernel runs f once with each kernel installed as the Sgemm kernel.
+func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	saved := kernel
+	defer func() { kernel = saved }()
+	for _, k := range kernelsUnderTest() {
+		kernel = k
+		t.Run(k.name, f)
+	}
+}
+
+func TestSgemmConformance(t *testing.T) { forEachKernel(t, testSgemmConformance) }
+
+func testSgemmConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	// Sizes: 1, odd and prime sizes, and sizes just around the tile (6, 16)
 	// and block (kc 256, mc 120) sizes.
-	sizes := []int{1, 2, 5, 6, 7, 13, 15, 16, 17, 31, 37, 119, 120, 121, 255, 256, 257}
+	sizes := []int{1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 31, 32, 33, 37, 119, 120, 121, 255, 256, 257}
 	ab := []struct{ alpha, beta float32 }{{1, 0}, {1, 1}, {-0.5, 2}, {2.5, -1}, {0.75, 0}}
 	n := 0
 	for _, tA := range []bool{false, true} {
@@ -111,12 +133,14 @@ func TestSgemmConformance(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d random configurations on path %s", n, Path())
+	t.Logf("%d random configurations with kernel %s", n, kernel.name)
 }
 
 // Products wider than one nc block and deeper than one kc block, on several
 // threads: the blocked loops' edges and the parallel split.
-func TestSgemmLargeBlocks(t *testing.T) {
+func TestSgemmLargeBlocks(t *testing.T) { forEachKernel(t, testSgemmLargeBlocks) }
+
+func testSgemmLargeBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	defer SetThreads(SetThreads(3))
 	checkGemm(t, r, false, false, 125, gemmNC+37, 600, 1, 1, 0)
@@ -125,7 +149,9 @@ func TestSgemmLargeBlocks(t *testing.T) {
 }
 
 // The result must not depend on the number of threads, to the bit.
-func TestSgemmThreadsBitIdentical(t *testing.T) {
+func TestSgemmThreadsBitIdentical(t *testing.T) { forEachKernel(t, testSgemmThreadsBitIdentical) }
+
+func testSgemmThreadsBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	m, n, k := 203, 517, 301
 	a, b := randSlice(r, m*k), randSlice(r, k*n)
