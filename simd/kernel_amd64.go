@@ -67,3 +67,34 @@ func availableKernels() []gemmKernel {
 	}
 	return ks
 }
+
+// transpose8StripAVX2 is the AVX2 twin of transposeStripGo for 8 rows and
+// k = 8·blocks columns:
+//
+//	for r := range 8 { for p := range 8 * blocks { dst[p*ldd+r] = src[r*lds+p] } }
+//
+//go:noescape
+func transpose8StripAVX2(blocks int, src *float32, lds int, dst *float32, ldd int)
+
+// transposeRows writes dst[p*ldd+r] = src[r*lds+p] for r < rows, p < k:
+// packing's transposition, eight rows at a time in assembly where it can.
+func transposeRows(rows, k int, src []float32, lds int, dst []float32, ldd int) {
+	if !useAsm || k < 8 {
+		transposeRowsGo(rows, k, src, lds, dst, ldd)
+		return
+	}
+	k8 := k &^ 7
+	r := 0
+	for ; r+8 <= rows; r += 8 {
+		// Bounds the assembly relies on.
+		_ = src[(r+7)*lds+k8-1]
+		_ = dst[(k8-1)*ldd+r+7]
+		transpose8StripAVX2(k8/8, &src[r*lds], lds, &dst[r], ldd)
+		if k8 < k {
+			transposeRowsGo(8, k-k8, src[r*lds+k8:], lds, dst[k8*ldd+r:], ldd)
+		}
+	}
+	if r < rows {
+		transposeRowsGo(rows-r, k, src[r*lds:], lds, dst[r:], ldd)
+	}
+}

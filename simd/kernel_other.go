@@ -10,3 +10,7 @@ func selectKernel() gemmKernel { return goKernel }
 
 // availableKernels lists every micro-kernel this build can run.
 func availableKernels() []gemmKernel { return []gemmKernel{goKernel} }
+
+func transposeRows(rows, k int, src []float32, lds int, dst []float32, ldd int) {
+	transposeRowsGo(rows, k, src, lds, dst, ldd)
+}

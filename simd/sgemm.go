@@ -254,23 +254,17 @@ func packA(mr int, transA bool, a []float32, lda, ic, pc, mc, kc int, dst []floa
 		panel := dst[q*kc : (q+mr)*kc]
 		if transA {
 			// Stored k×m: the mr values of one column are adjacent.
-			for p := range kc {
-				d := panel[p*mr : p*mr+mr]
-				copy(d, a[(pc+p)*lda+ic+q:][:rows])
-				clear(d[rows:])
+			if rows < mr {
+				clear(panel)
 			}
+			copyRows(kc, rows, a[pc*lda+ic+q:], lda, panel, mr)
 			continue
 		}
-		// Stored m×k: scatter each row into every mr-th place.
+		// Stored m×k: a transposition of the rows×kc strip.
 		if rows < mr {
 			clear(panel)
 		}
-		for r := range rows {
-			src := a[(ic+q+r)*lda+pc:][:kc]
-			for p, v := range src {
-				panel[p*mr+r] = v
-			}
-		}
+		transposeRows(rows, kc, a[(ic+q)*lda+pc:], lda, panel, mr)
 	}
 }
 
@@ -279,27 +273,69 @@ func packA(mr int, transA bool, a []float32, lda, ic, pc, mc, kc int, dst []floa
 // row by row (dst[q·nr·kc + p·nr + j] = op(B)[pc+p][jc+q·nr+j]), with
 // columns past nc zero.
 func packB(nr int, transB bool, b []float32, ldb, pc, jc, kc, nc int, dst []float32) {
+	if !transB {
+		// Stored k×n: walk B row by row (sequential reads) and deal each
+		// row's nr-wide pieces out to the panels.
+		full := nc / nr * nr
+		for p := range kc {
+			src := b[(pc+p)*ldb+jc:][:nc]
+			if full > 0 {
+				copyRows(full/nr, nr, src, nr, dst[p*nr:], kc*nr)
+			}
+			if full < nc {
+				d := dst[full*kc+p*nr:][:nr]
+				copy(d, src[full:])
+				clear(d[nc-full:])
+			}
+		}
+		return
+	}
 	for q := 0; q < nc; q += nr {
 		cols := min(nr, nc-q)
 		panel := dst[q*kc : (q+nr)*kc]
-		if !transB {
-			// Stored k×n: the nr values of one row are adjacent.
-			for p := range kc {
-				d := panel[p*nr : p*nr+nr]
-				copy(d, b[(pc+p)*ldb+jc+q:][:cols])
-				clear(d[cols:])
-			}
-			continue
-		}
-		// Stored n×k: gather one value from each of nr rows.
+		// Stored n×k: a transposition of the cols×kc strip.
 		if cols < nr {
 			clear(panel)
 		}
-		for j := range cols {
-			src := b[(jc+q+j)*ldb+pc:][:kc]
-			for p, v := range src {
-				panel[p*nr+j] = v
-			}
+		transposeRows(cols, kc, b[(jc+q)*ldb+pc:], ldb, panel, nr)
+	}
+}
+
+// transposeRowsGo is the Go twin of transposeRows:
+// dst[p*ldd+r] = src[r*lds+p] for r < rows, p < k.
+func transposeRowsGo(rows, k int, src []float32, lds int, dst []float32, ldd int) {
+	for r := range rows {
+		row := src[r*lds:][:k]
+		for p, v := range row {
+			dst[p*ldd+r] = v
+		}
+	}
+}
+
+// copyRows copies a rows×cols block from src (row stride lds) to dst (row
+// stride ldd). The common full-panel widths copy as fixed-size arrays, which
+// the compiler turns into a few vector moves instead of a memmove call.
+func copyRows(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	switch cols {
+	case 32:
+		for p := range rows {
+			*(*[32]float32)(dst[p*ldd:]) = *(*[32]float32)(src[p*lds:])
+		}
+	case 16:
+		for p := range rows {
+			*(*[16]float32)(dst[p*ldd:]) = *(*[16]float32)(src[p*lds:])
+		}
+	case 12:
+		for p := range rows {
+			*(*[12]float32)(dst[p*ldd:]) = *(*[12]float32)(src[p*lds:])
+		}
+	case 6:
+		for p := range rows {
+			*(*[6]float32)(dst[p*ldd:]) = *(*[6]float32)(src[p*lds:])
+		}
+	default:
+		for p := range rows {
+			copy(dst[p*ldd:p*ldd+cols], src[p*lds:p*lds+cols])
 		}
 	}
 }
