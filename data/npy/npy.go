@@ -1,0 +1,442 @@
+// Package npy reads and writes NumPy .npy files (format versions 1.0, 2.0
+// and 3.0 on read, 1.0 on write) holding one numeric array.
+//
+// Why not codeberg.org/sbinet/npyio: it writes a Go slice only as a 1-D
+// array (shape (len,)) and a matrix only as float64, so it cannot write the
+// (N, H, W) float32 or uint8 images and (trials, neurons) float32 responses
+// the recordings format needs, and it reads only into a Go type equal to the
+// file's dtype. This package is the small part of the format the project
+// uses; its tests check it against files written by NumPy and against npyio.
+//
+// # Format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html)
+//
+//	"\x93NUMPY" major minor  header-length (uint16 LE for 1.0, uint32 LE for 2.0/3.0)
+//	header: a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, H, W), }
+//	        padded with spaces and ended by '\n' so the data starts on a 64-byte boundary
+//	data:   the elements, in C (row-major) or Fortran (column-major) order
+//
+// Supported dtypes: b1, u1, i1, u2, i2, u4, i4, u8, i8, f4, f8, either byte
+// order. Arrays read in Fortran order are returned in C order.
+package npy
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// magic opens every .npy file.
+const magic = "\x93NUMPY"
+
+// Array is one array read from a .npy file. Data holds the elements in C
+// (row-major) order, little-endian, each Itemsize() bytes wide.
+type Array struct {
+	Dtype string // NumPy type code without byte order: "f4", "f8", "u1", "i8", "b1", ...
+	Shape []int  // () for a scalar
+	Data  []byte // little-endian elements in C order
+}
+
+// Len is the number of elements, the product of Shape.
+func (a *Array) Len() int { return numElems(a.Shape) }
+
+// Itemsize is the width of one element in bytes.
+func (a *Array) Itemsize() int { return itemsize(a.Dtype) }
+
+// IsFloat reports whether the array holds floating-point numbers.
+func (a *Array) IsFloat() bool { return a.Dtype == "f4" || a.Dtype == "f8" }
+
+// IsInt reports whether the array holds integers (signed or unsigned).
+func (a *Array) IsInt() bool { return a.Dtype[0] == 'i' || a.Dtype[0] == 'u' }
+
+// ShapeString formats the shape as NumPy prints it: (3,), (2, 4).
+func ShapeString(shape []int) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = strconv.Itoa(d)
+	}
+	if len(shape) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func numElems(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// itemsize of a dtype code; 0 for an unsupported one.
+func itemsize(dtype string) int {
+	switch dtype {
+	case "b1", "u1", "i1":
+		return 1
+	case "u2", "i2":
+		return 2
+	case "u4", "i4", "f4":
+		return 4
+	case "u8", "i8", "f8":
+		return 8
+	}
+	return 0
+}
+
+// value returns element i as a float64 (exact for every supported type but
+// 64-bit integers beyond 2⁵³).
+func (a *Array) value(i int) float64 {
+	d := a.Data
+	switch a.Dtype {
+	case "b1", "u1":
+		return float64(d[i])
+	case "i1":
+		return float64(int8(d[i]))
+	case "u2":
+		return float64(binary.LittleEndian.Uint16(d[2*i:]))
+	case "i2":
+		return float64(int16(binary.LittleEndian.Uint16(d[2*i:])))
+	case "u4":
+		return float64(binary.LittleEndian.Uint32(d[4*i:]))
+	case "i4":
+		return float64(int32(binary.LittleEndian.Uint32(d[4*i:])))
+	case "u8":
+		return float64(binary.LittleEndian.Uint64(d[8*i:]))
+	case "i8":
+		return float64(int64(binary.LittleEndian.Uint64(d[8*i:])))
+	case "f4":
+		return float64(math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:])))
+	case "f8":
+		return math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:]))
+	}
+	panic("npy: unsupported dtype " + a.Dtype)
+}
+
+// Float32 returns the elements converted to float32 (float64 values are
+// rounded; integers and booleans converted).
+func (a *Array) Float32() []float32 {
+	out := make([]float32, a.Len())
+	if a.Dtype == "f4" {
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(a.Data[4*i:]))
+		}
+		return out
+	}
+	for i := range out {
+		out[i] = float32(a.value(i))
+	}
+	return out
+}
+
+// Float64 returns the elements converted to float64.
+func (a *Array) Float64() []float64 {
+	out := make([]float64, a.Len())
+	for i := range out {
+		out[i] = a.value(i)
+	}
+	return out
+}
+
+// Int returns the elements of an integer or boolean array as ints; for a
+// float array it returns an error naming the dtype, since a silent
+// truncation of indices would hide a bug in the file.
+func (a *Array) Int() ([]int, error) {
+	if a.IsFloat() {
+		return nil, fmt.Errorf("dtype %s is floating point, want an integer dtype", a.Dtype)
+	}
+	out := make([]int, a.Len())
+	for i := range out {
+		switch a.Dtype {
+		case "u8":
+			v := binary.LittleEndian.Uint64(a.Data[8*i:])
+			if v > math.MaxInt64 {
+				return nil, fmt.Errorf("element %d = %d overflows int", i, v)
+			}
+			out[i] = int(v)
+		case "i8":
+			out[i] = int(int64(binary.LittleEndian.Uint64(a.Data[8*i:])))
+		default:
+			out[i] = int(a.value(i))
+		}
+	}
+	return out, nil
+}
+
+var (
+	reDescr   = regexp.MustCompile(`'descr'\s*:\s*'([<>|=])([a-z])(\d+)'`)
+	reFortran = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
+	reShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
+)
+
+// Read reads one array from r.
+func Read(r io.Reader) (*Array, error) {
+	var pre [8]byte
+	if _, err := io.ReadFull(r, pre[:]); err != nil {
+		return nil, fmt.Errorf("reading the magic string: %w", err)
+	}
+	if string(pre[:6]) != magic {
+		return nil, fmt.Errorf("not a .npy file: starts with %q, want %q", pre[:6], magic)
+	}
+	var hlen int
+	switch pre[6] {
+	case 1:
+		var b [2]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, fmt.Errorf("reading the header length: %w", err)
+		}
+		hlen = int(binary.LittleEndian.Uint16(b[:]))
+	case 2, 3:
+		var b [4]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, fmt.Errorf("reading the header length: %w", err)
+		}
+		hlen = int(binary.LittleEndian.Uint32(b[:]))
+		if hlen > 1<<20 {
+			return nil, fmt.Errorf("header length %d is implausibly large", hlen)
+		}
+	default:
+		return nil, fmt.Errorf("unsupported .npy format version %d.%d", pre[6], pre[7])
+	}
+	hdr := make([]byte, hlen)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, fmt.Errorf("reading the %d-byte header: %w", hlen, err)
+	}
+	h := string(hdr)
+
+	m := reDescr.FindStringSubmatch(h)
+	if m == nil {
+		return nil, fmt.Errorf("header %q: no simple 'descr' (structured dtypes are not supported)", strings.TrimSpace(h))
+	}
+	order, dtype := m[1], m[2]+m[3]
+	if dtype == "?1" {
+		dtype = "b1"
+	}
+	size := itemsize(dtype)
+	if size == 0 {
+		return nil, fmt.Errorf("unsupported dtype %q (want one of b1 u1 i1 u2 i2 u4 i4 u8 i8 f4 f8)", m[1]+m[2]+m[3])
+	}
+	mf := reFortran.FindStringSubmatch(h)
+	if mf == nil {
+		return nil, fmt.Errorf("header %q: no 'fortran_order'", strings.TrimSpace(h))
+	}
+	fortran := mf[1] == "True"
+	ms := reShape.FindStringSubmatch(h)
+	if ms == nil {
+		return nil, fmt.Errorf("header %q: no 'shape'", strings.TrimSpace(h))
+	}
+	shape := []int{}
+	for _, f := range strings.Split(ms[1], ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		d, err := strconv.Atoi(strings.TrimSuffix(f, "L"))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("header shape (%s): bad dimension %q", ms[1], f)
+		}
+		shape = append(shape, d)
+	}
+	n := numElems(shape)
+	if n > math.MaxInt/size {
+		return nil, fmt.Errorf("shape %s is too large", ShapeString(shape))
+	}
+	data := make([]byte, n*size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, fmt.Errorf("reading %d elements of %s for shape %s: %w", n, dtype, ShapeString(shape), err)
+	}
+	if order == ">" && size > 1 {
+		swapBytes(data, size)
+	}
+	a := &Array{Dtype: dtype, Shape: shape, Data: data}
+	if fortran && len(shape) > 1 {
+		a.Data = fortranToC(data, shape, size)
+	}
+	return a, nil
+}
+
+// ReadFile reads one array from the .npy file at path; errors name the file.
+func ReadFile(path string) (*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := Read(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+func swapBytes(data []byte, size int) {
+	for i := 0; i < len(data); i += size {
+		for a, b := i, i+size-1; a < b; a, b = a+1, b-1 {
+			data[a], data[b] = data[b], data[a]
+		}
+	}
+}
+
+// fortranToC reorders column-major elements into row-major order.
+func fortranToC(src []byte, shape []int, size int) []byte {
+	dst := make([]byte, len(src))
+	nd := len(shape)
+	// Fortran strides (in elements): the first index varies fastest.
+	fstride := make([]int, nd)
+	s := 1
+	for d := range nd {
+		fstride[d] = s
+		s *= shape[d]
+	}
+	idx := make([]int, nd) // the C-order multi-index of element i
+	for i := 0; i < numElems(shape); i++ {
+		off := 0
+		for d := range nd {
+			off += idx[d] * fstride[d]
+		}
+		copy(dst[i*size:(i+1)*size], src[off*size:(off+1)*size])
+		for d := nd - 1; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < shape[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+	return dst
+}
+
+// Write writes data as a C-order array of the given shape in format 1.0
+// (2.0 if the header would not fit). data is []float32 (<f4), []float64
+// (<f8), []uint8 (|u1), []int32 (<i4), []int64 (<i8) or []int (<i8); its
+// length must equal the product of shape.
+func Write(w io.Writer, shape []int, data any) error {
+	var (
+		descr string
+		n     int
+		body  []byte
+	)
+	switch v := data.(type) {
+	case []float32:
+		descr, n = "<f4", len(v)
+		body = make([]byte, 4*n)
+		for i, x := range v {
+			binary.LittleEndian.PutUint32(body[4*i:], math.Float32bits(x))
+		}
+	case []float64:
+		descr, n = "<f8", len(v)
+		body = make([]byte, 8*n)
+		for i, x := range v {
+			binary.LittleEndian.PutUint64(body[8*i:], math.Float64bits(x))
+		}
+	case []uint8:
+		descr, n, body = "|u1", len(v), v
+	case []int32:
+		descr, n = "<i4", len(v)
+		body = make([]byte, 4*n)
+		for i, x := range v {
+			binary.LittleEndian.PutUint32(body[4*i:], uint32(x))
+		}
+	case []int64:
+		descr, n = "<i8", len(v)
+		body = make([]byte, 8*n)
+		for i, x := range v {
+			binary.LittleEndian.PutUint64(body[8*i:], uint64(x))
+		}
+	case []int:
+		descr, n = "<i8", len(v)
+		body = make([]byte, 8*n)
+		for i, x := range v {
+			binary.LittleEndian.PutUint64(body[8*i:], uint64(int64(x)))
+		}
+	default:
+		return fmt.Errorf("npy.Write: unsupported data type %T", data)
+	}
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("npy.Write: negative dimension in shape %v", shape)
+		}
+	}
+	if numElems(shape) != n {
+		return fmt.Errorf("npy.Write: %d elements do not fill shape %s (%d)", n, ShapeString(shape), numElems(shape))
+	}
+
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, ShapeString(shape))
+	// NumPy (1.24 and later) leaves room for the first dimension to grow to
+	// 21 digits so the header can be rewritten in place; doing the same makes
+	// the files byte-identical to np.save's.
+	if len(shape) > 0 {
+		dict += strings.Repeat(" ", max(0, 21-len(strconv.Itoa(shape[0]))))
+	}
+	var head bytes.Buffer
+	head.WriteString(magic)
+	// Pad with spaces so magic+version+length+dict+'\n' is a multiple of 64,
+	// as NumPy does, so the data is aligned for memory mapping.
+	lenField := 2
+	if len(dict)+1+10 > math.MaxUint16 {
+		lenField = 4
+	}
+	pre := len(magic) + 2 + lenField
+	total := (pre + len(dict) + 1 + 63) / 64 * 64
+	hlen := total - pre
+	dict += strings.Repeat(" ", hlen-len(dict)-1) + "\n"
+	if lenField == 2 {
+		head.Write([]byte{1, 0})
+		head.Write(binary.LittleEndian.AppendUint16(nil, uint16(hlen)))
+	} else {
+		head.Write([]byte{2, 0})
+		head.Write(binary.LittleEndian.AppendUint32(nil, uint32(hlen)))
+	}
+	head.WriteString(dict)
+	if _, err := w.Write(head.Bytes()); err != nil {
+		return err
+	}
+	_, err := w.Write(body)
+	return err
+}
+
+// WriteFile writes data as a .npy file at path atomically: it writes a
+// temporary file in the same directory, syncs it and renames it over path,
+// so a reader never sees a half-written file and a crash leaves either the
+// old file or the new one.
+func WriteFile(path string, shape []int, data any) (err error) {
+	return AtomicWrite(path, func(w io.Writer) error { return Write(w, shape, data) })
+}
+
+// AtomicWrite creates path through a temporary file in the same directory
+// and a rename; write fills the file. On any error the temporary file is
+// removed and path is untouched.
+func AtomicWrite(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			err = fmt.Errorf("writing %s: %w", path, err)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
