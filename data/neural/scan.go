@@ -50,9 +50,9 @@ type Scan struct {
 	Images                   []float32 // NumImages×Height×Width, row-major
 	NumImages, Height, Width int
 
-	Responses      []float32 // Trials×Neurons
+	Responses       []float32 // Trials×Neurons
 	Trials, Neurons int
-	TrialImage     []int // Trials: the image each trial showed
+	TrialImage      []int // Trials: the image each trial showed
 
 	Behavior []float32 // Trials×4 (see BehaviorColumns), or nil
 	Truth    []float32 // NumImages×Neurons noise-free responses (simulations), or nil
