@@ -1,0 +1,181 @@
+package autograd
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// gradCase is one row of the gradient table: a function of some inputs that
+// exercises the listed operations, checked against finite differences.
+type gradCase struct {
+	name   string
+	ops    []string // the registered operations this case checks
+	inputs func(r *rand.Rand) []*Tensor
+	f      func(xs ...*Tensor) *Tensor
+	opt    CheckOptions
+}
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 42)) }
+
+// uniform returns a leaf with elements uniform in [lo, hi).
+func uniform(r *rand.Rand, lo, hi float64, shape ...int) *Tensor {
+	t := Zeros(shape...)
+	for i := range t.Data {
+		t.Data[i] = float32(lo + (hi-lo)*r.Float64())
+	}
+	return t
+}
+
+// awayFromZero returns a leaf with elements in ±[0.1, 1): no element within
+// a finite-difference step of a kink at 0.
+func awayFromZero(r *rand.Rand, shape ...int) *Tensor {
+	t := Zeros(shape...)
+	for i := range t.Data {
+		v := 0.1 + 0.9*r.Float64()
+		if r.IntN(2) == 0 {
+			v = -v
+		}
+		t.Data[i] = float32(v)
+	}
+	return t
+}
+
+// distinct returns a leaf whose elements are a random permutation of values
+// 0.05 apart, so a max over any window has a clear winner.
+func distinct(r *rand.Rand, shape ...int) *Tensor {
+	t := Zeros(shape...)
+	for i, p := range r.Perm(len(t.Data)) {
+		t.Data[i] = float32(p)*0.05 - float32(len(t.Data))*0.025
+	}
+	return t
+}
+
+func ins(ts ...*Tensor) []*Tensor { return ts }
+
+func gradCases() []gradCase {
+	return []gradCase{
+		// Elementwise arithmetic, same shapes and broadcast.
+		{name: "add same", ops: []string{opAdd},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3), uniform(r, -1, 1, 2, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return Add(x[0], x[1]) }},
+		{name: "add broadcast", ops: []string{opAdd},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4), uniform(r, -1, 1, 3, 1)) },
+			f:      func(x ...*Tensor) *Tensor { return Add(x[0], x[1]) }},
+		{name: "sub same", ops: []string{opSub},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 5), uniform(r, -1, 1, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return Sub(x[0], x[1]) }},
+		{name: "sub broadcast", ops: []string{opSub},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 4), uniform(r, -1, 1, 3, 1)) },
+			f:      func(x ...*Tensor) *Tensor { return Sub(x[0], x[1]) }},
+		{name: "mul same", ops: []string{opMul},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3), uniform(r, -1, 1, 2, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return Mul(x[0], x[1]) }},
+		{name: "mul broadcast", ops: []string{opMul},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 1, 3), uniform(r, -1, 1, 4, 1)) },
+			f:      func(x ...*Tensor) *Tensor { return Mul(x[0], x[1]) }},
+		{name: "div same", ops: []string{opDiv},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 6), uniform(r, 0.5, 2, 6)) },
+			f:      func(x ...*Tensor) *Tensor { return Div(x[0], x[1]) }},
+		{name: "div broadcast scalar", ops: []string{opDiv},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3), uniform(r, 0.5, 2)) },
+			f:      func(x ...*Tensor) *Tensor { return Div(x[0], x[1]) }},
+		{name: "add_scalar", ops: []string{opAddScalar},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 7)) },
+			f:      func(x ...*Tensor) *Tensor { return AddScalar(x[0], -0.5) }},
+		{name: "mul_scalar", ops: []string{opMulScalar},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 7)) },
+			f:      func(x ...*Tensor) *Tensor { return MulScalar(x[0], 5) }},
+
+		// Elementwise functions.
+		{name: "relu", ops: []string{opReLU},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(awayFromZero(r, 3, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return ReLU(x[0]) }},
+		{name: "elu", ops: []string{opELU},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(awayFromZero(r, 3, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return ELU(x[0], 1.3) }},
+		{name: "softplus", ops: []string{opSoftplus},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -3, 3, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Softplus(x[0]) }},
+		{name: "exp", ops: []string{opExp},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -2, 2, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Exp(x[0]) }},
+		{name: "log", ops: []string{opLog},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, 0.5, 3, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Log(x[0]) }},
+		{name: "tanh", ops: []string{opTanh},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -2, 2, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Tanh(x[0]) }},
+		{name: "atanh", ops: []string{opAtanh},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -0.8, 0.8, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Atanh(x[0]) }},
+		{name: "sqrt", ops: []string{opSqrt},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, 0.5, 3, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Sqrt(x[0]) }},
+		{name: "pow", ops: []string{opPow},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, 0.5, 2, 9)) },
+			f:      func(x ...*Tensor) *Tensor { return Pow(x[0], 2.5) }},
+		{name: "clamp", ops: []string{opClamp},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(awayFromZero(r, 12)) },
+			f:      func(x ...*Tensor) *Tensor { return Clamp(x[0], -0.5, 0.55) }},
+
+		// Matrix products.
+		{name: "matmul", ops: []string{opMatMul},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 3, 4), uniform(r, -1, 1, 4, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return MatMul(x[0], x[1]) }},
+		{name: "matmul batched", ops: []string{opMatMul},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4), uniform(r, -1, 1, 2, 4, 2)) },
+			f:      func(x ...*Tensor) *Tensor { return MatMul(x[0], x[1]) }},
+
+		// Reductions.
+		{name: "sum all", ops: []string{opSum},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Sum(x[0]) }},
+		{name: "sum axes", ops: []string{opSum},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Sum(x[0], 0, 2) }},
+		{name: "sum last", ops: []string{opSum},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Sum(x[0], -1) }},
+		{name: "mean all", ops: []string{opMean},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Mean(x[0]) }},
+		{name: "mean axis", ops: []string{opMean},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Mean(x[0], 0) }},
+		{name: "var unbiased", ops: []string{opVar},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Var(x[0], 1, 1) }},
+		{name: "var population all", ops: []string{opVar},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return Var(x[0], 0) }},
+	}
+}
+
+// TestGradients checks every operation against finite differences, and
+// fails when a registered operation has no row in the table.
+func TestGradients(t *testing.T) {
+	covered := map[string]bool{}
+	for i, c := range gradCases() {
+		for _, op := range c.ops {
+			if !registry[op] {
+				t.Errorf("case %q lists %q, which is not a registered operation", c.name, op)
+			}
+			covered[op] = true
+		}
+		t.Run(c.name, func(t *testing.T) {
+			xs := c.inputs(newRand(uint64(i) + 1))
+			if err := CheckGrad(c.f, xs, c.opt); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for _, op := range Ops() {
+		if !covered[op] {
+			t.Errorf("operation %q has no gradient check: add a case to gradCases", op)
+		}
+	}
+	if len(Ops()) == 0 || !slices.IsSorted(Ops()) {
+		t.Errorf("Ops() = %v, want a sorted non-empty list", Ops())
+	}
+}

@@ -1,0 +1,112 @@
+package autograd
+
+import "sync"
+
+// Mode says whether a tape records operations for differentiation.
+type Mode int
+
+const (
+	// Record makes results on the tape remember their inputs and backward
+	// rules whenever an input requires a gradient (training, attacks).
+	Record Mode = iota
+	// NoGrad makes results on the tape record nothing (evaluation).
+	NoGrad
+)
+
+// A Tape is the context of one forward pass on one goroutine: it decides
+// whether results are recorded and owns the buffers they are allocated from
+// (see the package documentation). The zero value is not usable; call
+// NewTape.
+type Tape struct {
+	noGrad bool
+	mu     sync.Mutex
+	owned  [][]float32 // buffers handed out since the last Release
+}
+
+// NewTape returns an empty tape in the given mode.
+func NewTape(mode Mode) *Tape { return &Tape{noGrad: mode == NoGrad} }
+
+// Attach puts t on the tape, so that every result computed from it belongs
+// to the tape, and returns t. t's own data stays the caller's. A tensor is on
+// at most one tape; attaching it again moves it.
+func (tp *Tape) Attach(t *Tensor) *Tensor {
+	t.tape = tp
+	return t
+}
+
+// Recording reports whether results on this tape are recorded.
+func (tp *Tape) Recording() bool { return !tp.noGrad }
+
+// Release returns every buffer the tape handed out to the free list. The
+// tensors computed on the tape must not be used afterwards; the tape itself
+// can be used for the next step.
+func (tp *Tape) Release() {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	for _, b := range tp.owned {
+		putBuf(b)
+	}
+	clear(tp.owned) // drop the references, keep the slice for the next step
+	tp.owned = tp.owned[:0]
+}
+
+// alloc returns an n-element buffer (contents undefined) owned by the tape,
+// or a fresh heap slice when tp is nil.
+func (tp *Tape) alloc(n int) []float32 {
+	if tp == nil {
+		return make([]float32, n)
+	}
+	b := getBuf(n)
+	tp.mu.Lock()
+	tp.owned = append(tp.owned, b)
+	tp.mu.Unlock()
+	return b
+}
+
+// allocZeroed is alloc with the buffer cleared.
+func (tp *Tape) allocZeroed(n int) []float32 {
+	b := tp.alloc(n)
+	if tp != nil {
+		clear(b)
+	}
+	return b
+}
+
+// The free list: buffers keyed by exact length. A training step asks for
+// the same sizes every time, so after the first step every request is met
+// from the list. Buffers shorter than minPooled are not worth the lock.
+const minPooled = 64
+
+var freeList struct {
+	sync.Mutex
+	bySize map[int][][]float32
+}
+
+// getBuf returns a buffer of length n with undefined contents.
+func getBuf(n int) []float32 {
+	if n < minPooled {
+		return make([]float32, n)
+	}
+	freeList.Lock()
+	if l := freeList.bySize[n]; len(l) > 0 {
+		b := l[len(l)-1]
+		freeList.bySize[n] = l[:len(l)-1]
+		freeList.Unlock()
+		return b
+	}
+	freeList.Unlock()
+	return make([]float32, n)
+}
+
+// putBuf gives b back to the free list; the caller must not use it again.
+func putBuf(b []float32) {
+	if len(b) < minPooled {
+		return
+	}
+	freeList.Lock()
+	if freeList.bySize == nil {
+		freeList.bySize = map[int][][]float32{}
+	}
+	freeList.bySize[len(b)] = append(freeList.bySize[len(b)], b)
+	freeList.Unlock()
+}
