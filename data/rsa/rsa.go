@@ -1,0 +1,330 @@
+// Package rsa computes the neural similarity target of Li et al. (2019) and
+// the statistics around it: neuron reliability from repeated images,
+// prediction–response correlations, representational similarity matrices
+// (through simd.Sgemm, using their symmetry), their off-diagonal
+// correlation, the shuffled control, and the leave-one-out comparison of
+// single-trial with repeat-averaged similarity on real recordings.
+//
+// Conventions: a response matrix is row-major images×neurons (one row per
+// image, the population vector); a similarity matrix is images×images,
+// row-major, float32. Statistics are accumulated in float64.
+package rsa
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+
+	"github.com/brainreg/brainreg/data/npy"
+	"github.com/brainreg/brainreg/simd"
+)
+
+// Reliability returns each neuron's reliability w_a = σ_a/η_a from repeated
+// presentations. rep is repeats×images×neurons: rep[(r·images+i)·neurons+a]
+// is neuron a's response on repeat r of image i. σ_a² is the variance across
+// images of the repeat-mean response and η_a² the mean over images of the
+// variance across repeats (both with the n−1 denominator). A neuron with
+// η_a = 0 (it responds identically on every repeat, e.g. never) gets w_a = 0.
+// sigma and eta are returned too.
+func Reliability(rep []float32, repeats, images, neurons int) (w, sigma, eta []float64) {
+	if repeats < 2 || images < 2 || neurons < 1 || len(rep) != repeats*images*neurons {
+		panic(fmt.Sprintf("rsa.Reliability: %d values for %d repeats × %d images × %d neurons (need ≥2 repeats and images)", len(rep), repeats, images, neurons))
+	}
+	w, sigma, eta = make([]float64, neurons), make([]float64, neurons), make([]float64, neurons)
+	means := make([]float64, images*neurons) // repeat mean of each image
+	for r := range repeats {
+		for i := range images {
+			row := rep[(r*images+i)*neurons : (r*images+i+1)*neurons]
+			for a, v := range row {
+				means[i*neurons+a] += float64(v)
+			}
+		}
+	}
+	for i := range means {
+		means[i] /= float64(repeats)
+	}
+	within := make([]float64, neurons)
+	for r := range repeats {
+		for i := range images {
+			row := rep[(r*images+i)*neurons : (r*images+i+1)*neurons]
+			for a, v := range row {
+				d := float64(v) - means[i*neurons+a]
+				within[a] += d * d
+			}
+		}
+	}
+	for a := range neurons {
+		var mu, ss float64
+		for i := range images {
+			mu += means[i*neurons+a]
+		}
+		mu /= float64(images)
+		for i := range images {
+			d := means[i*neurons+a] - mu
+			ss += d * d
+		}
+		sigma[a] = math.Sqrt(ss / float64(images-1))
+		eta[a] = math.Sqrt(within[a] / float64(images*(repeats-1)))
+		if eta[a] > 0 {
+			w[a] = sigma[a] / eta[a]
+		}
+	}
+	return w, sigma, eta
+}
+
+// Correlations returns, for every column of the rows×cols matrices x and y,
+// the Pearson correlation of x's column with y's: v_a, the correlation of
+// neuron a's predicted and observed responses. A constant column gives 0.
+func Correlations(x, y []float32, rows, cols int) []float64 {
+	if len(x) != rows*cols || len(y) != rows*cols {
+		panic(fmt.Sprintf("rsa.Correlations: lengths %d and %d, want %d×%d", len(x), len(y), rows, cols))
+	}
+	out := make([]float64, cols)
+	mx, my := colMeans(x, rows, cols), colMeans(y, rows, cols)
+	sxy, sxx, syy := make([]float64, cols), make([]float64, cols), make([]float64, cols)
+	for r := range rows {
+		for c := range cols {
+			dx, dy := float64(x[r*cols+c])-mx[c], float64(y[r*cols+c])-my[c]
+			sxy[c] += dx * dy
+			sxx[c] += dx * dx
+			syy[c] += dy * dy
+		}
+	}
+	for c := range cols {
+		if sxx[c] > 0 && syy[c] > 0 {
+			out[c] = sxy[c] / math.Sqrt(sxx[c]*syy[c])
+		}
+	}
+	return out
+}
+
+func colMeans(x []float32, rows, cols int) []float64 {
+	m := make([]float64, cols)
+	for r := range rows {
+		for c, v := range x[r*cols : (r+1)*cols] {
+			m[c] += float64(v)
+		}
+	}
+	for c := range m {
+		m[c] /= float64(rows)
+	}
+	return m
+}
+
+// Normalize prepares a response matrix (images×neurons, changed in place)
+// for the similarity: it centres each neuron (column) across images and then
+// scales each image's population vector (row) to unit length, so that the
+// dot product of two rows is their cosine similarity. A row that is zero
+// after centring stays zero.
+func Normalize(r []float32, images, neurons int) {
+	if len(r) != images*neurons {
+		panic(fmt.Sprintf("rsa.Normalize: %d values for %d images × %d neurons", len(r), images, neurons))
+	}
+	mu := colMeans(r, images, neurons)
+	for i := range images {
+		row := r[i*neurons : (i+1)*neurons]
+		var ss float64
+		for a := range row {
+			row[a] = float32(float64(row[a]) - mu[a])
+			ss += float64(row[a]) * float64(row[a])
+		}
+		if ss > 0 {
+			simd.Scale(float32(1/math.Sqrt(ss)), row)
+		}
+	}
+}
+
+// Similarity returns the images×images representational similarity matrix
+// of a response matrix r (images×neurons, left unchanged): the cosine
+// similarity of every two images' centred population vectors.
+func Similarity(r []float32, images, neurons int) []float32 {
+	acc := NewMean(images)
+	acc.Add(r, neurons)
+	return acc.Result()
+}
+
+// tile is the block size of the symmetric product: S is computed in
+// tile×tile blocks on or above the diagonal only (T(T+1)/2 of T² blocks) and
+// mirrored. 512 keeps every block a large, efficient GEMM (512×512×neurons)
+// while the diagonal blocks, computed in full, waste little.
+const tile = 512
+
+// Mean accumulates the similarity matrices of several scans showing the
+// same images and returns their mean. The workspace for the normalised
+// responses is reused from scan to scan.
+type Mean struct {
+	n     int
+	scans int
+	s     []float32 // upper block triangle holds the running sum
+	work  []float32
+}
+
+// NewMean starts a mean of images×images similarity matrices.
+func NewMean(images int) *Mean {
+	return &Mean{n: images, s: make([]float32, images*images)}
+}
+
+// Add adds the similarity matrix of one scan's responses r (images×neurons,
+// left unchanged): S += R̃·R̃ᵀ with R̃ the normalised responses (see
+// Normalize), computed on and above the block diagonal only.
+func (m *Mean) Add(r []float32, neurons int) {
+	n := m.n
+	if len(r) != n*neurons {
+		panic(fmt.Sprintf("rsa.Mean.Add: %d values, want %d images × %d neurons", len(r), n, neurons))
+	}
+	m.work = append(m.work[:0], r...)
+	Normalize(m.work, n, neurons)
+	w := m.work
+	for i0 := 0; i0 < n; i0 += tile {
+		mi := min(tile, n-i0)
+		for j0 := i0; j0 < n; j0 += tile {
+			mj := min(tile, n-j0)
+			// S[i0:i0+mi, j0:j0+mj] += R̃[i0:i0+mi, :] · R̃[j0:j0+mj, :]ᵀ
+			simd.Sgemm(false, true, mi, mj, neurons, 1, w[i0*neurons:], neurons,
+				w[j0*neurons:], neurons, 1, m.s[i0*n+j0:], n)
+		}
+	}
+	m.scans++
+}
+
+// Result returns the mean similarity matrix over the scans added (a new
+// slice is not made: the accumulator's own storage is returned and the
+// accumulator must not be used afterwards).
+func (m *Mean) Result() []float32 {
+	n := m.n
+	if m.scans == 0 {
+		panic("rsa.Mean.Result: no scans added")
+	}
+	scale := 1 / float32(m.scans)
+	for i := range n {
+		// Blocks on or above the diagonal hold row i from the start of its
+		// diagonal block; the rest of the row is the mirror of column i.
+		b := i / tile * tile
+		row := m.s[i*n : (i+1)*n]
+		if scale != 1 {
+			simd.Scale(scale, row[b:])
+		}
+		for j := b; j < n && j < i; j++ {
+			row[j] = m.s[j*n+i] // lower part of a diagonal block: mirror
+		}
+		for j := range b {
+			row[j] = m.s[j*n+i]
+		}
+	}
+	return m.s
+}
+
+// OffDiagonalR is the Pearson correlation of two n×n symmetric similarity
+// matrices over their off-diagonal pairs i < j.
+func OffDiagonalR(a, b []float32, n int) float64 {
+	if len(a) != n*n || len(b) != n*n {
+		panic(fmt.Sprintf("rsa.OffDiagonalR: lengths %d and %d, want %d×%d", len(a), len(b), n, n))
+	}
+	var sa, sb, saa, sbb, sab float64
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			x, y := float64(a[i*n+j]), float64(b[i*n+j])
+			sa += x
+			sb += y
+			saa += x * x
+			sbb += y * y
+			sab += x * y
+		}
+	}
+	m := float64(n * (n - 1) / 2)
+	cov := sab - sa*sb/m
+	va, vb := saa-sa*sa/m, sbb-sb*sb/m
+	if va <= 0 || vb <= 0 {
+		return 0
+	}
+	return cov / math.Sqrt(va*vb)
+}
+
+// Shuffle returns the shuffled control of a similarity matrix: the same
+// matrix with image identities permuted, out[i][j] = s[perm[i]][perm[j]], so
+// the value distribution is kept and the relation to the images lost. The
+// permutation comes from seed and is returned so it can be saved.
+func Shuffle(s []float32, n int, seed uint64) (out []float32, perm []int) {
+	if len(s) != n*n {
+		panic(fmt.Sprintf("rsa.Shuffle: %d values for %d×%d", len(s), n, n))
+	}
+	perm = rand.New(rand.NewPCG(seed, 0x5eed5eed)).Perm(n)
+	out = make([]float32, n*n)
+	for i, pi := range perm {
+		for j, pj := range perm {
+			out[i*n+j] = s[pi*n+pj]
+		}
+	}
+	return out, perm
+}
+
+// File names WriteTarget uses.
+const (
+	TargetFile = "target.npy"
+	PermFile   = "perm.npy"
+)
+
+// WriteTarget writes a similarity matrix as dir/target.npy (float32, n×n)
+// and, when perm is not nil, the permutation that made it (the shuffled
+// control) as dir/perm.npy (int64), each atomically.
+func WriteTarget(dir string, s []float32, n int, perm []int) error {
+	if err := npy.WriteFile(filepath.Join(dir, TargetFile), []int{n, n}, s); err != nil {
+		return err
+	}
+	if perm != nil {
+		return npy.WriteFile(filepath.Join(dir, PermFile), []int{len(perm)}, perm)
+	}
+	return nil
+}
+
+// Weighted returns the response used for the target, r̂_ia = w_a·v_a·ρ̂_ia,
+// from predictions pred (images×neurons), reliabilities w and prediction
+// correlations v. (The sign of w_a·v_a does not matter for the similarity:
+// a neuron enters S through the square of its scale.)
+func Weighted(pred []float32, images, neurons int, w, v []float64) []float32 {
+	if len(pred) != images*neurons || len(w) != neurons || len(v) != neurons {
+		panic(fmt.Sprintf("rsa.Weighted: pred %d, w %d, v %d for %d images × %d neurons", len(pred), len(w), len(v), images, neurons))
+	}
+	out := make([]float32, len(pred))
+	for i := range images {
+		for a := range neurons {
+			out[i*neurons+a] = float32(w[a] * v[a] * float64(pred[i*neurons+a]))
+		}
+	}
+	return out
+}
+
+// Target is the similarity target of one scan built from predictions:
+// Similarity(Weighted(pred, w, v)).
+func Target(pred []float32, images, neurons int, w, v []float64) []float32 {
+	return Similarity(Weighted(pred, images, neurons, w, v), images, neurons)
+}
+
+// LeaveOneOut compares single-trial similarity with repeat-averaged
+// similarity without comparing any trial with itself. rep is repeats×
+// images×neurons. For every repeat k it correlates (off-diagonal Pearson r)
+// the similarity of repeat k's responses with the similarity of the mean of
+// the other repeats, and returns the r of each repeat.
+func LeaveOneOut(rep []float32, repeats, images, neurons int) []float64 {
+	if repeats < 2 || len(rep) != repeats*images*neurons {
+		panic(fmt.Sprintf("rsa.LeaveOneOut: %d values for %d repeats × %d images × %d neurons", len(rep), repeats, images, neurons))
+	}
+	size := images * neurons
+	total := make([]float64, size)
+	for r := range repeats {
+		for i, v := range rep[r*size : (r+1)*size] {
+			total[i] += float64(v)
+		}
+	}
+	out := make([]float64, repeats)
+	rest := make([]float32, size)
+	for k := range repeats {
+		single := rep[k*size : (k+1)*size]
+		for i := range rest {
+			rest[i] = float32((total[i] - float64(single[i])) / float64(repeats-1))
+		}
+		out[k] = OffDiagonalR(Similarity(single, images, neurons), Similarity(rest, images, neurons), images)
+	}
+	return out
+}
