@@ -78,3 +78,16 @@ func writeTiny(t *testing.T, l Layout, dir string, seed uint64) Layout {
 	set(l.Test)
 	return l
 }
+
+// testSet is n random images labelled i % 10.
+func testSet(n int, seed uint64) *Set {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	s := &Set{Pixels: make([]uint8, n*ImageSize), Labels: make([]int, n), Classes: 10}
+	for i := range s.Pixels {
+		s.Pixels[i] = uint8(rng.IntN(256))
+	}
+	for i := range s.Labels {
+		s.Labels[i] = i % 10
+	}
+	return s
+}
