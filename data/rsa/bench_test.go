@@ -1,0 +1,69 @@
+package rsa
+
+import (
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkFullScaleSimilarity times the neural target's big step at the
+// paper's scale: for each of 8 scans, normalise a 5,000×8,000 float32
+// response matrix and add R̃·R̃ᵀ (5,000×5,000) to the running sum; then the
+// mean. Compare with testdata/rrt_ref.py (NumPy/OpenBLAS) in the same sitting:
+//
+//	go test -run '^$' -bench FullScale -benchtime 1x ./data/rsa/
+//	OPENBLAS_NUM_THREADS=2 /usr/bin/python3 data/rsa/testdata/rrt_ref.py
+//
+// BRAINREG_RRT="scans images neurons" changes the size.
+func BenchmarkFullScaleSimilarity(b *testing.B) {
+	scans, images, neurons := 8, 5000, 8000
+	if env := os.Getenv("BRAINREG_RRT"); env != "" {
+		var f []int
+		for _, s := range splitFields(env) {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				b.Fatalf("BRAINREG_RRT=%q: %v", env, err)
+			}
+			f = append(f, v)
+		}
+		if len(f) != 3 {
+			b.Fatalf("BRAINREG_RRT=%q: want three numbers, scans images neurons", env)
+		}
+		scans, images, neurons = f[0], f[1], f[2]
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	r := make([]float32, images*neurons)
+	for i := range r {
+		r[i] = float32(rng.NormFloat64())
+	}
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		m := NewMean(images)
+		for range scans {
+			m.Add(r, neurons)
+		}
+		m.Result()
+		sec := time.Since(start).Seconds()
+		b.ReportMetric(sec, "s/target")
+		b.Logf("%d scans × %d images × %d neurons: %.2f s", scans, images, neurons, sec)
+	}
+}
+
+func splitFields(s string) []string {
+	var out []string
+	cur := ""
+	for _, c := range s + " " {
+		if c == ' ' || c == ',' || c == 'x' {
+			if cur != "" {
+				out = append(out, cur)
+			}
+			cur = ""
+			continue
+		}
+		cur += string(c)
+	}
+	return out
+}
