@@ -53,6 +53,13 @@ func distinct(r *rand.Rand, shape ...int) *Tensor {
 
 func ins(ts ...*Tensor) []*Tensor { return ts }
 
+// setConvBudget sets the im2col budget and returns the function restoring it.
+func setConvBudget(floats int) func() {
+	prev := convColsBudget
+	convColsBudget = floats
+	return func() { convColsBudget = prev }
+}
+
 func gradCases() []gradCase {
 	return []gradCase{
 		// Elementwise arithmetic, same shapes and broadcast.
@@ -126,6 +133,72 @@ func gradCases() []gradCase {
 		{name: "matmul batched", ops: []string{opMatMul},
 			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4), uniform(r, -1, 1, 2, 4, 2)) },
 			f:      func(x ...*Tensor) *Tensor { return MatMul(x[0], x[1]) }},
+
+		// Convolution: several geometries, and the batch cut into chunks.
+		{name: "conv2d 3x3 s1 p1 bias", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 2, 5, 5), uniform(r, -1, 1, 3, 2, 3, 3), uniform(r, -1, 1, 3))
+			},
+			f: func(x ...*Tensor) *Tensor { return Conv2d(x[0], x[1], x[2], 1, 1) }},
+		{name: "conv2d 3x3 s2 p0", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 2, 7, 6), uniform(r, -1, 1, 2, 2, 3, 3))
+			},
+			f: func(x ...*Tensor) *Tensor { return Conv2d(x[0], x[1], nil, 2, 0) }},
+		{name: "conv2d 1x1 s2", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 3, 5, 5), uniform(r, -1, 1, 2, 3, 1, 1), uniform(r, -1, 1, 2))
+			},
+			f: func(x ...*Tensor) *Tensor { return Conv2d(x[0], x[1], x[2], 2, 0) }},
+		{name: "conv2d 5x5 s1 p3 in chunks", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 3, 1, 4, 4), uniform(r, -1, 1, 2, 1, 5, 5), uniform(r, -1, 1, 2))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				defer setConvBudget(2 * 25 * 36)() // two images per chunk: 2 + 1
+				return Conv2d(x[0], x[1], x[2], 1, 3)
+			}},
+		{name: "conv2d 3x3 s2 p1 one image per chunk", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 2, 5, 5), uniform(r, -1, 1, 2, 2, 3, 3))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				defer setConvBudget(1)()
+				return Conv2d(x[0], x[1], nil, 2, 1)
+			}},
+
+		// Batch norm in both modes; the statistics are rebuilt on every call
+		// so that the running averages do not drift during the check.
+		{name: "batch_norm2d train", ops: []string{opBatchNorm2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 2, 3, 2, 2, 3), uniform(r, 0.5, 1.5, 2), uniform(r, -1, 1, 2))
+			},
+			f: func(x ...*Tensor) *Tensor { return BatchNorm2d(x[0], x[1], x[2], NewBatchNormStats(2), true) }},
+		{name: "batch_norm2d train no affine", ops: []string{opBatchNorm2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 2, 2, 3, 2, 2)) },
+			f:      func(x ...*Tensor) *Tensor { return BatchNorm2d(x[0], nil, nil, NewBatchNormStats(3), true) }},
+		{name: "batch_norm2d eval", ops: []string{opBatchNorm2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 2, 2, 2, 2, 3), uniform(r, 0.5, 1.5, 2), uniform(r, -1, 1, 2))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				st := &BatchNormStats{Mean: []float32{0.3, -0.2}, Var: []float32{0.5, 2}, Eps: 1e-5}
+				return BatchNorm2d(x[0], x[1], x[2], st, false)
+			}},
+
+		// Pooling.
+		{name: "max_pool2d 3 s2 p1", ops: []string{opMaxPool2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(distinct(r, 2, 2, 5, 6)) },
+			f:      func(x ...*Tensor) *Tensor { return MaxPool2d(x[0], 3, 2, 1) }},
+		{name: "max_pool2d 2 s2", ops: []string{opMaxPool2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(distinct(r, 1, 2, 4, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return MaxPool2d(x[0], 2, 2, 0) }},
+		{name: "avg_pool2d 3 s2 p1", ops: []string{opAvgPool2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 2, 5, 6)) },
+			f:      func(x ...*Tensor) *Tensor { return AvgPool2d(x[0], 3, 2, 1) }},
+		{name: "global_avg_pool2d", ops: []string{opGlobalAvgPool2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return GlobalAvgPool2d(x[0]) }},
 
 		// Reductions.
 		{name: "sum all", ops: []string{opSum},

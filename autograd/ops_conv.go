@@ -1,0 +1,265 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/brainreg/brainreg/simd"
+)
+
+var opConv2d = registerOp("conv2d")
+
+// convColsBudget bounds the im2col matrix of one batch chunk, in floats
+// (32 MiB). The chunk size follows from it and from the layer's shape only,
+// never from the number of threads, so results do not depend on threads.
+// A variable so that tests can force small chunks.
+var convColsBudget = 1 << 23
+
+// convGeom is the geometry of one 2-D convolution.
+type convGeom struct {
+	n, cin, h, w     int // input: [N, Cin, H, W]
+	cout, kh, kw     int // weight: [Cout, Cin, kh, kw]
+	stride, pad      int
+	ho, wo           int // output: [N, Cout, Ho, Wo]
+	k, hwo, hw       int // k = Cin·kh·kw (GEMM depth), hwo = Ho·Wo, hw = H·W
+	chunk            int // images per im2col chunk
+}
+
+func newConvGeom(x, w *Tensor, stride, pad int) convGeom {
+	if len(x.Shape) != 4 || len(w.Shape) != 4 || x.Shape[1] != w.Shape[1] || stride < 1 || pad < 0 {
+		panic(fmt.Sprintf("autograd.Conv2d: input %v and weight %v (stride %d, padding %d) do not fit; want [N, Cin, H, W] and [Cout, Cin, kh, kw]",
+			x.Shape, w.Shape, stride, pad))
+	}
+	g := convGeom{n: x.Shape[0], cin: x.Shape[1], h: x.Shape[2], w: x.Shape[3],
+		cout: w.Shape[0], kh: w.Shape[2], kw: w.Shape[3], stride: stride, pad: pad}
+	g.ho = (g.h+2*pad-g.kh)/stride + 1
+	g.wo = (g.w+2*pad-g.kw)/stride + 1
+	if g.h+2*pad < g.kh || g.w+2*pad < g.kw {
+		panic(fmt.Sprintf("autograd.Conv2d: kernel of weight %v larger than padded input %v (padding %d)", w.Shape, x.Shape, pad))
+	}
+	g.k, g.hwo, g.hw = g.cin*g.kh*g.kw, g.ho*g.wo, g.h*g.w
+	g.chunk = max(1, min(g.n, convColsBudget/max(1, g.k*g.hwo)))
+	return g
+}
+
+// Conv2d returns the 2-D cross-correlation of x with the filters w plus the
+// bias b (nil for none), with the same stride and zero padding on both axes,
+// as torch.nn.functional.conv2d.
+//
+//	x: [N, Cin, H, W], w: [Cout, Cin, kh, kw], b: [Cout] → [N, Cout, Ho, Wo]
+//	Ho = (H + 2·pad − kh)/stride + 1, likewise Wo.
+//
+// The batch is cut into chunks of g.chunk images; for each chunk the input
+// is unfolded into a column matrix cols: [Cin·kh·kw, chunk·Ho·Wo] and the
+// output is one GEMM w: [Cout, Cin·kh·kw] · cols, rearranged to NCHW. One
+// large GEMM per chunk keeps the matrix kernel efficient even where Ho·Wo
+// is tiny (4×4 in ResNet-18's last stage).
+func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
+	g := newConvGeom(x, w, stride, pad)
+	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != g.cout) {
+		panic(fmt.Sprintf("autograd.Conv2d: bias %v does not fit weight %v", b.Shape, w.Shape))
+	}
+	out := newResult(opConv2d, []int{g.n, g.cout, g.ho, g.wo}, x, w, b)
+	var bias []float32
+	if b != nil {
+		bias = b.Data
+	}
+	conv2dForward(g, x.Data, w.Data, bias, out.Data)
+	if out.node != nil {
+		out.node.backward = func(gy []float32, gin [][]float32) {
+			var gb []float32
+			if b != nil {
+				gb = gin[2]
+			}
+			conv2dBackward(g, x.Data, w.Data, gy, gin[0], gin[1], gb)
+		}
+	}
+	return out
+}
+
+// conv2dForward computes y: [N, Cout, Ho, Wo] = conv(x, w) + bias.
+func conv2dForward(g convGeom, x, w, bias, y []float32) {
+	for b0 := 0; b0 < g.n; b0 += g.chunk {
+		nb := min(g.chunk, g.n-b0)
+		cols := getBuf(g.k * nb * g.hwo)
+		im2col(g, x, b0, nb, cols)
+		ncols := nb * g.hwo
+		if nb == 1 { // a single image's [Cout, Ho·Wo] is already NCHW
+			simd.Sgemm(false, false, g.cout, ncols, g.k, 1, w, g.k, cols, ncols, 0, y[b0*g.cout*g.hwo:], ncols)
+			addBias(g, y[b0*g.cout*g.hwo:(b0+1)*g.cout*g.hwo], bias)
+		} else {
+			// tmp: [Cout, nb·Ho·Wo] = w: [Cout, K] · cols: [K, nb·Ho·Wo]
+			tmp := getBuf(g.cout * ncols)
+			simd.Sgemm(false, false, g.cout, ncols, g.k, 1, w, g.k, cols, ncols, 0, tmp, ncols)
+			// y[b0+i, co, :] = tmp[co, i·Ho·Wo:(i+1)·Ho·Wo] + bias[co]
+			parallelFor(nb*g.cout, grainFor(g.hwo), func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					i, co := p/g.cout, p%g.cout
+					dst := y[((b0+i)*g.cout+co)*g.hwo:][:g.hwo]
+					copy(dst, tmp[co*ncols+i*g.hwo:][:g.hwo])
+					if bias != nil {
+						addConst(dst, bias[co])
+					}
+				}
+			})
+			putBuf(tmp)
+		}
+		putBuf(cols)
+	}
+}
+
+// conv2dBackward adds the gradients for y = conv(x, w) + bias, given gy:
+// [N, Cout, Ho, Wo], into gx: [N, Cin, H, W], gw: [Cout, Cin, kh, kw] and
+// gb: [Cout]; nil ones are skipped (an attack needs gx only, and then no
+// column matrix is built at all).
+func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32) {
+	if gb != nil {
+		// gb[co] += Σ over images and pixels of gy[n, co, :], images in order.
+		parallelFor(g.cout, 1, func(lo, hi int) {
+			for co := lo; co < hi; co++ {
+				s := 0.0
+				for n := range g.n {
+					s += float64(simd.Sum(gy[(n*g.cout+co)*g.hwo:][:g.hwo]))
+				}
+				gb[co] += float32(s)
+			}
+		})
+	}
+	if gx == nil && gw == nil {
+		return
+	}
+	for b0 := 0; b0 < g.n; b0 += g.chunk {
+		nb := min(g.chunk, g.n-b0)
+		ncols := nb * g.hwo
+		// gyc: [Cout, nb·Ho·Wo], the chunk's output gradient laid out like tmp
+		// in the forward pass.
+		var gyc []float32
+		if nb == 1 {
+			gyc = gy[b0*g.cout*g.hwo:][:g.cout*g.hwo]
+		} else {
+			gyc = getBuf(g.cout * ncols)
+			parallelFor(nb*g.cout, grainFor(g.hwo), func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					i, co := p/g.cout, p%g.cout
+					copy(gyc[co*ncols+i*g.hwo:][:g.hwo], gy[((b0+i)*g.cout+co)*g.hwo:][:g.hwo])
+				}
+			})
+		}
+		cols := getBuf(g.k * ncols)
+		if gw != nil {
+			// gw: [Cout, K] += gyc: [Cout, nb·Ho·Wo] · colsᵀ; chunks add in order.
+			im2col(g, x, b0, nb, cols)
+			simd.Sgemm(false, true, g.cout, g.k, ncols, 1, gyc, ncols, cols, ncols, 1, gw, g.k)
+		}
+		if gx != nil {
+			// dcols: [K, nb·Ho·Wo] = wᵀ · gyc, folded back onto the images.
+			simd.Sgemm(true, false, g.k, ncols, g.cout, 1, w, g.k, gyc, ncols, 0, cols, ncols)
+			col2im(g, cols, b0, nb, gx)
+		}
+		putBuf(cols)
+		if nb > 1 {
+			putBuf(gyc)
+		}
+	}
+}
+
+// im2col unfolds images b0 … b0+nb−1 of x into cols: [Cin·kh·kw, nb·Ho·Wo]:
+// row (ci, ky, kx), column (i, oy, ox) holds x[b0+i, ci, oy·s−p+ky, ox·s−p+kx],
+// or 0 in the padding. Rows are filled in parallel.
+func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
+	ncols := nb * g.hwo
+	parallelFor(g.k, grainFor(ncols), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ci, ky, kx := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
+			row := cols[r*ncols:][:ncols]
+			for i := range nb {
+				src := x[((b0+i)*g.cin+ci)*g.hw:][:g.hw]
+				dst := row[i*g.hwo:][:g.hwo]
+				for oy := range g.ho {
+					d := dst[oy*g.wo:][:g.wo]
+					iy := oy*g.stride - g.pad + ky
+					if iy < 0 || iy >= g.h {
+						clear(d)
+						continue
+					}
+					srow := src[iy*g.w:][:g.w]
+					if g.stride == 1 {
+						// ox ranges over [lo, hi) where ix = ox − p + kx is inside.
+						lo, hi := max(0, g.pad-kx), min(g.wo, g.w+g.pad-kx)
+						if hi <= lo {
+							clear(d)
+							continue
+						}
+						clear(d[:lo])
+						copy(d[lo:hi], srow[lo-g.pad+kx:])
+						clear(d[hi:])
+						continue
+					}
+					for ox := range g.wo {
+						ix := ox*g.stride - g.pad + kx
+						if ix >= 0 && ix < g.w {
+							d[ox] = srow[ix]
+						} else {
+							d[ox] = 0
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// col2im adds the column matrix dcols: [Cin·kh·kw, nb·Ho·Wo] back onto the
+// images it was unfolded from: the adjoint of im2col. Each (image, channel)
+// plane is summed by one goroutine in a fixed order.
+func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
+	ncols := nb * g.hwo
+	parallelFor(nb*g.cin, grainFor(g.kh*g.kw*g.hwo), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			i, ci := p/g.cin, p%g.cin
+			dst := gx[((b0+i)*g.cin+ci)*g.hw:][:g.hw]
+			for ky := range g.kh {
+				for kx := range g.kw {
+					r := (ci*g.kh+ky)*g.kw + kx
+					src := dcols[r*ncols+i*g.hwo:][:g.hwo]
+					for oy := range g.ho {
+						iy := oy*g.stride - g.pad + ky
+						if iy < 0 || iy >= g.h {
+							continue
+						}
+						s := src[oy*g.wo:][:g.wo]
+						drow := dst[iy*g.w:][:g.w]
+						if g.stride == 1 {
+							lo, hi := max(0, g.pad-kx), min(g.wo, g.w+g.pad-kx)
+							if hi > lo {
+								simd.Axpy(1, s[lo:hi], drow[lo-g.pad+kx:][:hi-lo])
+							}
+							continue
+						}
+						for ox := range g.wo {
+							ix := ox*g.stride - g.pad + kx
+							if ix >= 0 && ix < g.w {
+								drow[ix] += s[ox]
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// addBias adds bias[co] to plane co of y: [Cout, Ho·Wo] (nothing if nil).
+func addBias(g convGeom, y, bias []float32) {
+	if bias == nil {
+		return
+	}
+	for co := range g.cout {
+		addConst(y[co*g.hwo:][:g.hwo], bias[co])
+	}
+}
+
+func addConst(x []float32, c float32) {
+	for i := range x {
+		x[i] += c
+	}
+}
