@@ -16,12 +16,12 @@ var convColsBudget = 1 << 23
 
 // convGeom is the geometry of one 2-D convolution.
 type convGeom struct {
-	n, cin, h, w     int // input: [N, Cin, H, W]
-	cout, kh, kw     int // weight: [Cout, Cin, kh, kw]
-	stride, pad      int
-	ho, wo           int // output: [N, Cout, Ho, Wo]
-	k, hwo, hw       int // k = Cin·kh·kw (GEMM depth), hwo = Ho·Wo, hw = H·W
-	chunk            int // images per im2col chunk
+	n, cin, h, w int // input: [N, Cin, H, W]
+	cout, kh, kw int // weight: [Cout, Cin, kh, kw]
+	stride, pad  int
+	ho, wo       int // output: [N, Cout, Ho, Wo]
+	k, hwo, hw   int // k = Cin·kh·kw (GEMM depth), hwo = Ho·Wo, hw = H·W
+	chunk        int // images per im2col chunk
 }
 
 func newConvGeom(x, w *Tensor, stride, pad int) convGeom {
