@@ -9,6 +9,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -265,5 +266,20 @@ func TestProgressLine(t *testing.T) {
 	}
 	if lines != 3 {
 		t.Errorf("%d lines, want 3: %q", lines, buf.String())
+	}
+}
+
+func TestAddFlags(t *testing.T) {
+	var opt Options
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	opt.AddFlags(fs)
+	if !opt.Download {
+		t.Error("download is not on by default")
+	}
+	if err := fs.Parse([]string{"-data", "/d", "-skip-verify", "-download=false", "-cache", "/c"}); err != nil {
+		t.Fatal(err)
+	}
+	if opt != (Options{Dir: "/d", SkipVerify: true, CacheDir: "/c"}) {
+		t.Errorf("parsed %+v", opt)
 	}
 }

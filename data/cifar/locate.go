@@ -3,6 +3,7 @@ package cifar
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,16 @@ type Options struct {
 	URL        string       // archive to download; "" means the layout's official URL
 	Progress   io.Writer    // download progress; nil means os.Stderr
 	Client     *http.Client // nil means http.DefaultClient
+}
+
+// AddFlags registers the command-line flags -data, -skip-verify, -download (on by default) and
+// -cache on fs; parsing fs fills o.
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	o.Download = true
+	fs.StringVar(&o.Dir, "data", o.Dir, "CIFAR data directory (default $CIFAR10_DIR, then the cache)")
+	fs.BoolVar(&o.SkipVerify, "skip-verify", o.SkipVerify, "accept data files whose MD5 differs from the published one")
+	fs.BoolVar(&o.Download, "download", o.Download, "download the official archive into -cache when no copy is found")
+	fs.StringVar(&o.CacheDir, "cache", o.CacheDir, "download cache (default the user cache directory/brainreg)")
 }
 
 // DefaultCacheDir is os.UserCacheDir()/brainreg (on Linux ~/.cache/brainreg).
