@@ -53,6 +53,25 @@ func distinct(r *rand.Rand, shape ...int) *Tensor {
 
 func ins(ts ...*Tensor) []*Tensor { return ts }
 
+// gridPoints returns a grid [n, ho, wo, 2] for GridSample on h×w images
+// whose pixel coordinates lie between 0.1 and 0.9 past an integer, from one
+// pixel outside the image to its last pixel: away from the kinks of
+// bilinear interpolation, with some corners outside.
+func gridPoints(r *rand.Rand, alignCorners bool, h, w, n, ho, wo int) *Tensor {
+	t := Zeros(n, ho, wo, 2)
+	norm := func(pix float64, size int) float64 { // the inverse of GridSample's unnormalisation
+		if alignCorners {
+			return pix/float64(size-1)*2 - 1
+		}
+		return (2*pix+1)/float64(size) - 1
+	}
+	for i := 0; i < len(t.Data); i += 2 {
+		t.Data[i] = float32(norm(float64(r.IntN(w+1)-1)+0.1+0.8*r.Float64(), w))
+		t.Data[i+1] = float32(norm(float64(r.IntN(h+1)-1)+0.1+0.8*r.Float64(), h))
+	}
+	return t
+}
+
 // setConvBudget sets the im2col budget and returns the function restoring it.
 func setConvBudget(floats int) func() {
 	prev := convColsBudget
@@ -199,6 +218,64 @@ func gradCases() []gradCase {
 		{name: "global_avg_pool2d", ops: []string{opGlobalAvgPool2d},
 			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 3, 4)) },
 			f:      func(x ...*Tensor) *Tensor { return GlobalAvgPool2d(x[0]) }},
+
+		// Shapes.
+		{name: "reshape", ops: []string{opReshape},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 6)) },
+			f:      func(x ...*Tensor) *Tensor { return Tanh(Reshape(x[0], 3, -1)) }},
+		{name: "permute", ops: []string{opPermute},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Permute(x[0], 2, 0, 1) }},
+		{name: "transpose", ops: []string{opPermute},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Transpose(x[0], 0, -1) }},
+		{name: "concat axis 1", ops: []string{opConcat},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 1, 3), uniform(r, -1, 1, 2, 2, 3), uniform(r, -1, 1, 2, 3, 3))
+			},
+			f: func(x ...*Tensor) *Tensor { return Concat(1, x...) }},
+		{name: "concat axis 0", ops: []string{opConcat},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 1, 3), uniform(r, -1, 1, 2, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return Concat(0, x...) }},
+		{name: "slice", ops: []string{opSlice},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 5, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return Slice(x[0], 1, 1, 4) }},
+		{name: "pad2d zero", ops: []string{opPad2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return Pad2d(x[0], 1, 2, 0, 3, PadZero) }},
+		{name: "pad2d reflect", ops: []string{opPad2d},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 1, 2, 4, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return Pad2d(x[0], 4, 2, 3, 1, PadReflect) }},
+
+		// Normalisations and losses.
+		{name: "softmax", ops: []string{opSoftmax},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -2, 2, 3, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return Softmax(x[0]) }},
+		{name: "log_softmax", ops: []string{opLogSoftmax},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -2, 2, 3, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return LogSoftmax(x[0]) }},
+		{name: "cross_entropy", ops: []string{opCrossEntropy},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -2, 2, 4, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return CrossEntropy(x[0], []int{0, 4, 2, 2}) }},
+		{name: "poisson_nll", ops: []string{opPoissonNLL},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, 0.3, 3, 2, 5), uniform(r, 0, 4, 2, 5)) },
+			f:      func(x ...*Tensor) *Tensor { return PoissonNLL(x[0], x[1], 1e-8) }},
+		{name: "cosine_similarity", ops: []string{opCosineSimilarity},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 3, 4), uniform(r, -1, 1, 3, 4)) },
+			f:      func(x ...*Tensor) *Tensor { return CosineSimilarity(x[0], x[1], 1e-8) }},
+		{name: "cosine_similarity clamped", ops: []string{opCosineSimilarity},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -0.1, 0.1, 2, 3), uniform(r, -0.1, 0.1, 2, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return CosineSimilarity(x[0], x[1], 0.5) }},
+
+		// Bilinear sampling, with points inside, near the border and outside.
+		{name: "grid_sample", ops: []string{opGridSample},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 2, 4, 5), gridPoints(r, false, 4, 5, 2, 3, 2)) },
+			f:      func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], false) },
+			opt:    CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
+		{name: "grid_sample align corners", ops: []string{opGridSample},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 1, 3, 5, 4), gridPoints(r, true, 5, 4, 1, 1, 6)) },
+			f:      func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], true) },
+			opt:    CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
 
 		// Reductions.
 		{name: "sum all", ops: []string{opSum},

@@ -1,0 +1,108 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+)
+
+var (
+	opPoissonNLL       = registerOp("poisson_nll")
+	opCosineSimilarity = registerOp("cosine_similarity")
+)
+
+// PoissonNLL returns the mean over all elements of pred − target·log(pred +
+// eps): the Poisson negative log-likelihood of observed counts target under
+// predicted rates pred, up to a term in target alone, as PyTorch's
+// PoissonNLLLoss(log_input=False, full=False) with reduction "mean". Both
+// arguments get gradients (the target's is −log(pred+eps)/M).
+func PoissonNLL(pred, target *Tensor, eps float32) *Tensor {
+	if !sameShape(pred.Shape, target.Shape) {
+		panic(fmt.Sprintf("autograd.PoissonNLL: prediction %v and target %v differ", pred.Shape, target.Shape))
+	}
+	out := newResult(opPoissonNLL, []int{}, pred, target)
+	m := len(pred.Data)
+	s := parallelSum(m, elemGrain, func(lo, hi int) float64 {
+		s := 0.0
+		for i := lo; i < hi; i++ {
+			p := float64(pred.Data[i])
+			s += p - float64(target.Data[i])*math.Log(p+float64(eps))
+		}
+		return s
+	})
+	out.Data[0] = float32(s / float64(m))
+	if out.node != nil {
+		out.node.backward = func(g []float32, gin [][]float32) {
+			gp, gt := gin[0], gin[1]
+			scale := float64(g[0]) / float64(m)
+			parallelFor(m, elemGrain, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					pe := float64(pred.Data[i]) + float64(eps)
+					if gp != nil {
+						gp[i] += float32(scale * (1 - float64(target.Data[i])/pe))
+					}
+					if gt != nil {
+						gt[i] += float32(-scale * math.Log(pe))
+					}
+				}
+			})
+		}
+	}
+	return out
+}
+
+// CosineSimilarity returns, for each row i, a[i]·b[i] / max(‖a[i]‖·‖b[i]‖,
+// eps): a, b: [N, D] → [N], as torch.nn.functional.cosine_similarity along
+// dim 1 (up to how eps enters). For all pairs of rows, normalise the rows and
+// use MatMul instead.
+func CosineSimilarity(a, b *Tensor, eps float32) *Tensor {
+	if len(a.Shape) != 2 || !sameShape(a.Shape, b.Shape) {
+		panic(fmt.Sprintf("autograd.CosineSimilarity: shapes %v and %v, want two equal [N, D]", a.Shape, b.Shape))
+	}
+	n, d := a.Shape[0], a.Shape[1]
+	out := newResult(opCosineSimilarity, []int{n}, a, b)
+	// Per row: a·b, ‖a‖, ‖b‖, in float64.
+	dot, na, nb := make([]float64, n), make([]float64, n), make([]float64, n)
+	parallelFor(n, grainFor(2*d), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ar, br := a.Data[r*d:][:d], b.Data[r*d:][:d]
+			var s, sa, sb float64
+			for i := range ar {
+				x, y := float64(ar[i]), float64(br[i])
+				s, sa, sb = s+x*y, sa+x*x, sb+y*y
+			}
+			dot[r], na[r], nb[r] = s, math.Sqrt(sa), math.Sqrt(sb)
+			out.Data[r] = float32(s / max(na[r]*nb[r], float64(eps)))
+		}
+	})
+	if out.node != nil {
+		out.node.backward = func(g []float32, gin [][]float32) {
+			ga, gb := gin[0], gin[1]
+			parallelFor(n, grainFor(2*d), func(lo, hi int) {
+				for r := lo; r < hi; r++ {
+					ar, br := a.Data[r*d:][:d], b.Data[r*d:][:d]
+					den := na[r] * nb[r]
+					gr := float64(g[r])
+					// Above eps: ∂cos/∂a = b/(‖a‖‖b‖) − cos·a/‖a‖²; clamped at
+					// eps the denominator is constant: ∂cos/∂a = b/eps.
+					var ca, cb, c float64 // coefficients of the other row and the row itself
+					if den > float64(eps) {
+						c = dot[r] / den
+						ca, cb = c/(na[r]*na[r]), c/(nb[r]*nb[r])
+					} else {
+						den = float64(eps)
+					}
+					for i := range ar {
+						x, y := float64(ar[i]), float64(br[i])
+						if ga != nil {
+							ga[r*d+i] += float32(gr * (y/den - ca*x))
+						}
+						if gb != nil {
+							gb[r*d+i] += float32(gr * (x/den - cb*y))
+						}
+					}
+				}
+			})
+		}
+	}
+	return out
+}
