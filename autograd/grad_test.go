@@ -269,13 +269,17 @@ func gradCases() []gradCase {
 
 		// Bilinear sampling, with points inside, near the border and outside.
 		{name: "grid_sample", ops: []string{opGridSample},
-			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 2, 4, 5), gridPoints(r, false, 4, 5, 2, 3, 2)) },
-			f:      func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], false) },
-			opt:    CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 2, 4, 5), gridPoints(r, false, 4, 5, 2, 3, 2))
+			},
+			f:   func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], false) },
+			opt: CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
 		{name: "grid_sample align corners", ops: []string{opGridSample},
-			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 1, 3, 5, 4), gridPoints(r, true, 5, 4, 1, 1, 6)) },
-			f:      func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], true) },
-			opt:    CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 1, 3, 5, 4), gridPoints(r, true, 5, 4, 1, 1, 6))
+			},
+			f:   func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], true) },
+			opt: CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
 
 		// Reductions.
 		{name: "sum all", ops: []string{opSum},
