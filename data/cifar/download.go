@@ -51,6 +51,9 @@ func Download(ctx context.Context, l Layout, opt Options) (string, error) {
 		return "", fmt.Errorf("cifar: archive %s holds bad files: %w", opt.url(l), err)
 	}
 	if err := os.Rename(filepath.Join(tmp, l.Dir), target); err != nil {
+		if _, serr := os.Stat(target); serr == nil {
+			return target, nil // another process put its checked copy there first
+		}
 		return "", fmt.Errorf("cifar: %w", err)
 	}
 	return target, nil

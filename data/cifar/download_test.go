@@ -114,6 +114,14 @@ func TestDownload(t *testing.T) {
 		t.Run(base.Name, func(t *testing.T) {
 			t.Setenv(base.EnvVar, "")
 			l, archive := makeArchive(t, base, 20)
+			if l.CoarseClasses > 0 {
+				// No MD5s of CIFAR-100's files are published: only the archive's is checked.
+				for _, files := range [][]FileSpec{l.Train, l.Test} {
+					for i := range files {
+						files[i].MD5 = ""
+					}
+				}
+			}
 			srv, hits := serve(t, l, archive, false)
 			l.URL = srv.URL + "/" + l.ArchiveName()
 			top := t.TempDir()

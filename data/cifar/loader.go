@@ -51,7 +51,8 @@ type Batch struct {
 func (b *Batch) Len() int { return len(b.Labels) }
 
 // Release hands the batch's memory back to its Loader for reuse. Optional: a batch not
-// released is left to the garbage collector. Do not use b afterwards.
+// released is left to the garbage collector. Release a batch at most once and do not use it
+// afterwards: the loader refills it.
 func (b *Batch) Release() {
 	select {
 	case b.pool <- b:
