@@ -202,3 +202,28 @@ func md5hex(b []byte) string {
 	sum := md5.Sum(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// The real layout's messages: a truncated copy of a real file and a missing one.
+func TestRealLayoutErrors(t *testing.T) {
+	realCIFAR10(t)
+	src, err := os.ReadFile(filepath.Join(os.Getenv("CIFAR10_DIR"), "data_batch_1.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	name := filepath.Join(dir, "data_batch_1.bin")
+	if err := os.WriteFile(name, src[:30000000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "cifar: " + name + ": wrong size: 30000000 bytes, want 30730000 bytes = 10000 records of 3073, " +
+		"MD5 5dd7e06a14cb22eb9f671a540d1b7c25: truncated or not the official CIFAR-10 file"
+	if _, err := Open(CIFAR10(), dir, false); err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	os.Remove(name)
+	want = "cifar: " + name + ": no such file or directory (want 30730000 bytes = 10000 records of 3073, " +
+		"MD5 5dd7e06a14cb22eb9f671a540d1b7c25)"
+	if _, err := Open(CIFAR10(), dir, false); err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
