@@ -177,6 +177,24 @@ func gradCases() []gradCase {
 				defer setConvBudget(2 * 25 * 36)() // two images per chunk: 2 + 1
 				return Conv2d(x[0], x[1], x[2], 1, 3)
 			}},
+		{name: "conv2d 3x3 s1 p1 non-square in chunks", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 3, 2, 4, 6), uniform(r, -1, 1, 2, 2, 3, 3), uniform(r, -1, 1, 2))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				defer setConvBudget(2 * 18 * 24)() // two images per chunk: 2 + 1
+				return Conv2d(x[0], x[1], x[2], 1, 1)
+			}},
+		{name: "conv2d 1x1 s1", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 3, 3, 4), uniform(r, -1, 1, 4, 3, 1, 1))
+			},
+			f: func(x ...*Tensor) *Tensor { return Conv2d(x[0], x[1], nil, 1, 0) }},
+		{name: "conv2d 7x7 s1 p3", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 1, 5, 4), uniform(r, -1, 1, 2, 1, 7, 7))
+			},
+			f: func(x ...*Tensor) *Tensor { return Conv2d(x[0], x[1], nil, 1, 3) }},
 		{name: "conv2d 3x3 s2 p1 one image per chunk", ops: []string{opConv2d},
 			inputs: func(r *rand.Rand) []*Tensor {
 				return ins(uniform(r, -1, 1, 2, 2, 5, 5), uniform(r, -1, 1, 2, 2, 3, 3))

@@ -174,6 +174,10 @@ func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
 			for i := range nb {
 				src := x[((b0+i)*g.cin+ci)*g.hw:][:g.hw]
 				dst := row[i*g.hwo:][:g.hwo]
+				if g.samePlane() {
+					im2colSame(g, src, dst, ky, kx)
+					continue
+				}
 				for oy := range g.ho {
 					d := dst[oy*g.wo:][:g.wo]
 					iy := oy*g.stride - g.pad + ky
@@ -182,18 +186,6 @@ func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
 						continue
 					}
 					srow := src[iy*g.w:][:g.w]
-					if g.stride == 1 {
-						// ox ranges over [lo, hi) where ix = ox − p + kx is inside.
-						lo, hi := max(0, g.pad-kx), min(g.wo, g.w+g.pad-kx)
-						if hi <= lo {
-							clear(d)
-							continue
-						}
-						clear(d[:lo])
-						copy(d[lo:hi], srow[lo-g.pad+kx:])
-						clear(d[hi:])
-						continue
-					}
 					for ox := range g.wo {
 						ix := ox*g.stride - g.pad + kx
 						if ix >= 0 && ix < g.w {
@@ -208,9 +200,45 @@ func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
 	})
 }
 
+// samePlane reports whether the output plane has the input's size at
+// stride 1 ("same" padding, as in all of ResNet's 3×3 stride-1 layers and
+// its 7×7 stem). Then the kernel offset (ky, kx) shifts the whole plane by
+// a constant, and one image's part of a cols row is a single run of the
+// input plane, except for the columns that fall into the padding.
+func (g convGeom) samePlane() bool { return g.stride == 1 && g.ho == g.h && g.wo == g.w }
+
+// sameRange returns, for kernel offset (ky, kx) on a samePlane layer, the
+// output rows [oy0, oy1) and columns [ox0, ox1) that read inside the input,
+// and the shift from an output index to its input index.
+func (g convGeom) sameRange(ky, kx int) (oy0, oy1, ox0, ox1, shift int) {
+	dy, dx := ky-g.pad, kx-g.pad
+	oy0, oy1 = max(0, -dy), min(g.h, g.h-dy)
+	ox0, ox1 = max(0, -dx), min(g.w, g.w-dx)
+	return oy0, oy1, ox0, ox1, dy*g.w + dx
+}
+
+// im2colSame fills one image's part dst: [H·W] of the cols row for kernel
+// offset (ky, kx) on a samePlane layer: one copy of the shifted plane, then
+// zeros where the shift crossed the border.
+func im2colSame(g convGeom, src, dst []float32, ky, kx int) {
+	oy0, oy1, ox0, ox1, shift := g.sameRange(ky, kx)
+	if oy1 <= oy0 || ox1 <= ox0 {
+		clear(dst)
+		return
+	}
+	lo, hi := oy0*g.w+ox0, (oy1-1)*g.w+ox1
+	clear(dst[:lo])
+	copy(dst[lo:hi], src[lo+shift:hi+shift])
+	clear(dst[hi:])
+	// Columns outside [ox0, ox1) picked up the neighbouring row's pixels.
+	zeroEdgeColumns(g.w, dst, oy0, oy1, ox0, ox1)
+}
+
 // col2im adds the column matrix dcols: [Cin·kh·kw, nb·Ho·Wo] back onto the
 // images it was unfolded from: the adjoint of im2col. Each (image, channel)
-// plane is summed by one goroutine in a fixed order.
+// plane is summed by one goroutine in a fixed order. dcols is scratch: on
+// samePlane layers its padding columns are zeroed so that each row adds to
+// the plane as one run.
 func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 	ncols := nb * g.hwo
 	parallelFor(nb*g.cin, grainFor(g.kh*g.kw*g.hwo), func(lo, hi int) {
@@ -221,6 +249,16 @@ func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 				for kx := range g.kw {
 					r := (ci*g.kh+ky)*g.kw + kx
 					src := dcols[r*ncols+i*g.hwo:][:g.hwo]
+					if g.samePlane() {
+						oy0, oy1, ox0, ox1, shift := g.sameRange(ky, kx)
+						if oy1 <= oy0 || ox1 <= ox0 {
+							continue
+						}
+						zeroEdgeColumns(g.w, src, oy0, oy1, ox0, ox1)
+						lo, hi := oy0*g.w+ox0, (oy1-1)*g.w+ox1
+						simd.Axpy(1, src[lo:hi], dst[lo+shift:hi+shift])
+						continue
+					}
 					for oy := range g.ho {
 						iy := oy*g.stride - g.pad + ky
 						if iy < 0 || iy >= g.h {
@@ -228,13 +266,6 @@ func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 						}
 						s := src[oy*g.wo:][:g.wo]
 						drow := dst[iy*g.w:][:g.w]
-						if g.stride == 1 {
-							lo, hi := max(0, g.pad-kx), min(g.wo, g.w+g.pad-kx)
-							if hi > lo {
-								simd.Axpy(1, s[lo:hi], drow[lo-g.pad+kx:][:hi-lo])
-							}
-							continue
-						}
 						for ox := range g.wo {
 							ix := ox*g.stride - g.pad + kx
 							if ix >= 0 && ix < g.w {
@@ -246,6 +277,23 @@ func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 			}
 		}
 	})
+}
+
+// zeroEdgeColumns zeroes, in rows [oy0, oy1) of the w-wide plane p, the
+// columns left of ox0 and from ox1 on (a few per row: plain loops).
+func zeroEdgeColumns(w int, p []float32, oy0, oy1, ox0, ox1 int) {
+	if ox0 == 0 && ox1 == w {
+		return
+	}
+	for oy := oy0; oy < oy1; oy++ {
+		row := p[oy*w:][:w]
+		for ox := 0; ox < ox0; ox++ {
+			row[ox] = 0
+		}
+		for ox := ox1; ox < w; ox++ {
+			row[ox] = 0
+		}
+	}
 }
 
 // addBias adds bias[co] to plane co of y: [Cout, Ho·Wo] (nothing if nil).
