@@ -1,0 +1,132 @@
+// Command trainbench measures training throughput: forward, backward and an
+// SGD step of a ResNet on random 1×32×32 inputs, the same work as
+// ../shared/bench/torch_ref.py, and prints one JSON line.
+//
+//	go run ./experiments/trainbench -model resnet18 -batch 64 -steps 6 -threads 2
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/brainreg/brainreg/autograd"
+	"github.com/brainreg/brainreg/nn"
+	"github.com/brainreg/brainreg/nn/optim"
+	"github.com/brainreg/brainreg/simd"
+)
+
+type result struct {
+	Model           string  `json:"model"`
+	Batch           int     `json:"batch"`
+	Threads         int     `json:"threads"`
+	Steps           int     `json:"steps"`
+	ImagesPerSecond float64 `json:"images_per_second"`
+	StepSeconds     float64 `json:"median_step_seconds"`
+	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	Kernel          string  `json:"kernel"`
+}
+
+func main() {
+	model := flag.String("model", "resnet18", "resnet18, resnet34 or small")
+	batch := flag.Int("batch", 64, "images per step")
+	steps := flag.Int("steps", 6, "timed steps (after 2 warm-up steps)")
+	threads := flag.Int("threads", runtime.NumCPU(), "goroutines for kernels (GOMAXPROCS)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fail("unexpected argument %q", flag.Arg(0))
+	}
+	cfgs := map[string]nn.ResNetConfig{"resnet18": nn.ResNet18Config, "resnet34": nn.ResNet34Config, "small": nn.SmallConfig}
+	cfg, ok := cfgs[*model]
+	if !ok {
+		fail("-model %q: want resnet18, resnet34 or small", *model)
+	}
+	if *batch < 2 || *steps < 1 || *threads < 1 {
+		fail("-batch must be at least 2, -steps and -threads at least 1")
+	}
+	runtime.GOMAXPROCS(*threads)
+	simd.SetThreads(*threads)
+
+	r := rand.New(rand.NewPCG(1, 2))
+	m := nn.NewResNet(r, cfg)
+	opt := optim.NewSGD(nn.Parameters(m), 0.9, 0, false)
+	x := make([]float32, *batch*32*32)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	labels := make([]int, *batch)
+	for i := range labels {
+		labels[i] = r.IntN(10)
+	}
+	tape := autograd.NewTape(autograd.Record)
+	step := func() {
+		in := tape.Attach(autograd.New(x, *batch, 1, 32, 32))
+		loss := autograd.CrossEntropy(m.Forward(in), labels)
+		autograd.Backward(loss)
+		opt.Step(0.01)
+		opt.ZeroGrad()
+		tape.Release()
+	}
+	for range 2 {
+		step()
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail("-cpuprofile: %v", err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	times := make([]float64, *steps)
+	start := time.Now()
+	for i := range times {
+		t0 := time.Now()
+		step()
+		times[i] = time.Since(t0).Seconds()
+	}
+	total := time.Since(start).Seconds()
+	res := result{
+		Model: *model, Batch: *batch, Threads: *threads, Steps: *steps,
+		ImagesPerSecond: float64(*batch**steps) / total,
+		StepSeconds:     median(times),
+		PeakRSSMB:       peakRSSMB(),
+		Kernel:          simd.Path(),
+	}
+	b, _ := json.Marshal(res)
+	fmt.Println(string(b))
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s[len(s)/2]
+}
+
+// peakRSSMB is the process's peak resident set size (getrusage maxrss, KiB
+// on Linux).
+func peakRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return float64(ru.Maxrss) / 1024
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "trainbench: "+format+"\n", args...)
+	os.Exit(2)
+}
