@@ -299,6 +299,15 @@ func gradCases() []gradCase {
 			f:   func(x ...*Tensor) *Tensor { return GridSample(x[0], x[1], true) },
 			opt: CheckOptions{Step: 1e-3, AbsTol: 5e-3}},
 
+		{name: "linear", ops: []string{opLinear},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 3, 4), uniform(r, -1, 1, 5, 4), uniform(r, -1, 1, 5))
+			},
+			f: func(x ...*Tensor) *Tensor { return Linear(x[0], x[1], x[2]) }},
+		{name: "linear no bias", ops: []string{opLinear},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3), uniform(r, -1, 1, 4, 3)) },
+			f:      func(x ...*Tensor) *Tensor { return Linear(x[0], x[1], nil) }},
+
 		// Reductions.
 		{name: "sum all", ops: []string{opSum},
 			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 2, 3, 4)) },

@@ -14,8 +14,9 @@ import (
 // are bit-identical for any thread count.
 
 // elemGrain is the block size of elementwise loops: large enough that a
-// block outweighs the cost of handing it to a goroutine.
-const elemGrain = 1 << 15
+// block outweighs the cost of handing it to a goroutine. A variable only so
+// that tests can force many blocks on small tensors.
+var elemGrain = 1 << 15
 
 // parallelFor calls fn(lo, hi) for the blocks [0,grain), [grain,2·grain), …
 // of [0,n), on up to simd.Threads() goroutines including the caller.
