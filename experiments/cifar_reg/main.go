@@ -2,32 +2,124 @@
 // how to regularize machines" (NeurIPS 2019): CNNs on grayscale CIFAR-10
 // regularised towards a representational-similarity target from mouse V1.
 //
-// The pipeline stages arrive one issue at a time; today the command reports
-// its build and the kernel path this machine selects.
+// Each stage of the pipeline is a subcommand, so a cluster needs one static
+// binary:
+//
+//	cifar_reg [run] [flags]     the whole pipeline (today: the baseline classifier)
+//	cifar_reg train [flags]     train one classifier
+//	cifar_reg version           build, CPU features and kernel path
+//
+// `cifar_reg help` lists every subcommand; `cifar_reg CMD -h` its flags.
+// SIGINT and SIGTERM stop a stage cleanly after saving a checkpoint; the
+// same command resumes it.
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/brainreg/brainreg/simd"
 )
 
+// command is one subcommand. run parses its own flags from args.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+var commands = map[string]*command{}
+
+// register adds a subcommand; each stage's file registers its own in init.
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("cifar_reg: subcommand " + c.name + " registered twice")
+	}
+	commands[c.name] = c
+}
+
+// errUsage marks errors in the command line: exit status 2, no stack of
+// context.
+var errUsage = errors.New("usage")
+
 func main() {
-	fs := flag.NewFlagSet("cifar_reg", flag.ContinueOnError)
-	version := fs.Bool("version", false, "print the build, the CPU features found and the kernel path, then exit")
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	register(&command{name: "version", summary: "print the build, the CPU features found and the kernel path",
+		run: func(context.Context, []string) error { fmt.Print(versionText()); return nil }})
+	register(&command{name: "help", summary: "list the subcommands", run: func(context.Context, []string) error { usage(os.Stdout); return nil }})
+
+	args := os.Args[1:]
+	name := "run"
+	if len(args) > 0 && (args[0] == "-version" || args[0] == "--version") {
+		name, args = "version", args[1:]
+	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "cifar_reg: unknown subcommand %q\n\n", name)
+		usage(os.Stderr)
 		os.Exit(2)
 	}
-	fmt.Print(versionText())
-	if *version {
-		return
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.run(ctx, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "cifar_reg %s: %v\n", name, err)
+		if ctx.Err() != nil {
+			os.Exit(130)
+		}
+		os.Exit(1)
 	}
-	fmt.Println("Training stages are not built yet: see the open issues (ResNet training, neural pipeline).")
+}
+
+func usage(w *os.File) {
+	fmt.Fprintln(w, "usage: cifar_reg [subcommand] [flags]   (no subcommand: run)")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}
+
+// parseFlags parses args into fs, turning flag errors (already printed by
+// the flag package) into errUsage and rejecting stray arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "cifar_reg %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+// setThreads applies -threads to the Go scheduler and the kernels.
+func setThreads(n int) {
+	if n > 0 {
+		runtime.GOMAXPROCS(n)
+		simd.SetThreads(n)
+	}
 }
 
 // versionText describes the binary: module version, commit, Go version, CPU
