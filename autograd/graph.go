@@ -135,9 +135,16 @@ func Backward(loss *Tensor) {
 // depend on gets zeros. It changes no tensor's Grad field and does not
 // release or modify the graph, so concurrent calls on separate graphs that
 // share parameters are safe. The wrt tensors must be part of the recorded
-// graph: leaves that require a gradient, or recorded results.
+// graph: leaves that require a gradient (mark an input with SetRequiresGrad
+// before the forward pass), or recorded results; Grad panics otherwise,
+// rather than return a gradient of zeros that was never computed.
 func Grad(loss *Tensor, wrt ...*Tensor) [][]float32 {
 	mustScalarLoss("Grad", loss)
+	for i, w := range wrt {
+		if !w.requiresGrad {
+			panic(fmt.Sprintf("autograd.Grad: wrt[%d] %v requires no gradient, so nothing was recorded for it", i, w.Shape))
+		}
+	}
 	return gradFrom(loss, []float32{1}, wrt)
 }
 

@@ -74,12 +74,24 @@ func (tp *Tape) allocZeroed(n int) []float32 {
 
 // The free list: buffers keyed by exact length. A training step asks for
 // the same sizes every time, so after the first step every request is met
-// from the list. Buffers shorter than minPooled are not worth the lock.
+// from the list. It only grows: it holds at most the buffers of the largest
+// set of steps that were in flight at once (one per goroutine running a
+// tape), until DropFreeList. Buffers shorter than minPooled are not worth
+// the lock.
 const minPooled = 64
 
 var freeList struct {
 	sync.Mutex
 	bySize map[int][][]float32
+}
+
+// DropFreeList lets the garbage collector have every buffer on the free
+// list, for a program that is done with a model (or changes batch size for
+// good) and wants the memory back. Tapes keep working afterwards.
+func DropFreeList() {
+	freeList.Lock()
+	freeList.bySize = nil
+	freeList.Unlock()
 }
 
 // getBuf returns a buffer of length n with undefined contents.
