@@ -305,9 +305,3 @@ func addBias(g convGeom, y, bias []float32) {
 		addConst(y[co*g.hwo:][:g.hwo], bias[co])
 	}
 }
-
-func addConst(x []float32, c float32) {
-	for i := range x {
-		x[i] += c
-	}
-}

@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/brainreg/brainreg/simd"
 )
 
 var opBatchNorm2d = registerOp("batch_norm2d")
@@ -31,6 +33,10 @@ func NewBatchNormStats(c int) *BatchNormStats {
 // biased variance over N, H, W and updates st's running averages (the
 // variance there unbiased), unless st.Momentum is 0; in evaluation it uses
 // st's averages. Training on the same st must not run concurrently.
+//
+// Channels are independent and run in parallel; within a channel, each
+// (image, channel) plane is reduced with the vector kernels in float32 and
+// the planes' partial sums are added in float64, in image order.
 func BatchNorm2d(x, gamma, beta *Tensor, st *BatchNormStats, training bool) *Tensor {
 	mustRank("BatchNorm2d", "input", x, 4)
 	n, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
@@ -47,25 +53,26 @@ func BatchNorm2d(x, gamma, beta *Tensor, st *BatchNormStats, training bool) *Ten
 		panic(fmt.Sprintf("autograd.BatchNorm2d: input %v has one value per channel; training needs more", x.Shape))
 	}
 	out := newResult(opBatchNorm2d, x.Shape, x, gamma, beta)
+	// The statistics used, per channel, kept for the backward rule.
 	mean := make([]float32, c)
 	invStd := make([]float32, c)
-	plane := func(i, ch int) int { return (i*c + ch) * hw }
+	plane := func(t []float32, i, ch int) []float32 { return t[(i*c+ch)*hw:][:hw] }
 	parallelFor(c, grainFor(m), func(lo, hi int) {
+		dev := getBuf(hw) // one plane of deviations from the mean
+		defer putBuf(dev)
+		one := ones(hw)
 		for ch := lo; ch < hi; ch++ {
 			var mu, v float64
 			if training {
-				// Two passes in float64: mean, then squared deviations.
+				// Two passes: the mean, then the squared deviations from it.
 				for i := range n {
-					for _, xv := range x.Data[plane(i, ch):][:hw] {
-						mu += float64(xv)
-					}
+					mu += float64(simd.Sum(plane(x.Data, i, ch)))
 				}
 				mu /= float64(m)
 				for i := range n {
-					for _, xv := range x.Data[plane(i, ch):][:hw] {
-						d := float64(xv) - mu
-						v += d * d
-					}
+					copy(dev, plane(x.Data, i, ch))
+					simd.Axpy(float32(-mu), one, dev)
+					v += float64(simd.Dot(dev, dev))
 				}
 				v /= float64(m)
 				if st.Momentum != 0 {
@@ -79,20 +86,19 @@ func BatchNorm2d(x, gamma, beta *Tensor, st *BatchNormStats, training bool) *Ten
 			is := 1 / math.Sqrt(v+float64(st.Eps))
 			mean[ch], invStd[ch] = float32(mu), float32(is)
 			// y = (x − mean)·invStd·gamma + beta = x·scale + shift
-			scale, shift := float32(is), float32(-mu*is)
+			scale, shift := is, -mu*is
 			if gamma != nil {
-				scale *= gamma.Data[ch]
-				shift *= gamma.Data[ch]
+				scale *= float64(gamma.Data[ch])
+				shift *= float64(gamma.Data[ch])
 			}
 			if beta != nil {
-				shift += beta.Data[ch]
+				shift += float64(beta.Data[ch])
 			}
 			for i := range n {
-				src := x.Data[plane(i, ch):][:hw]
-				dst := out.Data[plane(i, ch):][:hw]
-				for j, xv := range src {
-					dst[j] = xv*scale + shift
-				}
+				y := plane(out.Data, i, ch)
+				copy(y, plane(x.Data, i, ch))
+				simd.Scale(float32(scale), y)
+				simd.Axpy(float32(shift), one, y)
 			}
 		}
 	})
@@ -107,17 +113,22 @@ func BatchNorm2d(x, gamma, beta *Tensor, st *BatchNormStats, training bool) *Ten
 				gb = gin[k]
 			}
 			parallelFor(c, grainFor(2*m), func(lo, hi int) {
+				dev := getBuf(hw)
+				defer putBuf(dev)
+				one := ones(hw)
 				for ch := lo; ch < hi; ch++ {
 					mu, is := mean[ch], invStd[ch]
-					// Σ dy and Σ dy·x̂ over the channel, x̂ = (x − mean)·invStd.
-					var sdy, sdyx float64
+					// Σ dy and Σ dy·(x − mean) over the channel; Σ dy·x̂ is
+					// the latter times invStd.
+					var sdy, sdyd float64
 					for i := range n {
-						dy := gy[plane(i, ch):][:hw]
-						for j, xv := range x.Data[plane(i, ch):][:hw] {
-							sdy += float64(dy[j])
-							sdyx += float64(dy[j]) * float64((xv-mu)*is)
-						}
+						dy := plane(gy, i, ch)
+						copy(dev, plane(x.Data, i, ch))
+						simd.Axpy(-mu, one, dev)
+						sdy += float64(simd.Sum(dy))
+						sdyd += float64(simd.Dot(dy, dev))
 					}
+					sdyx := sdyd * float64(is)
 					if gg != nil {
 						gg[ch] += float32(sdyx)
 					}
@@ -127,30 +138,29 @@ func BatchNorm2d(x, gamma, beta *Tensor, st *BatchNormStats, training bool) *Ten
 					if gx == nil {
 						continue
 					}
-					g := float32(1)
+					g := float64(1)
 					if gamma != nil {
-						g = gamma.Data[ch]
+						g = float64(gamma.Data[ch])
 					}
+					a := g * float64(is)
 					if !training {
 						// Constant statistics: dx = dy·gamma·invStd.
 						for i := range n {
-							dx, dy := gx[plane(i, ch):][:hw], gy[plane(i, ch):][:hw]
-							for j := range dx {
-								dx[j] += dy[j] * g * is
-							}
+							simd.Axpy(float32(a), plane(gy, i, ch), plane(gx, i, ch))
 						}
 						continue
 					}
-					// dx = gamma·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)), the batch
-					// statistics' own dependence on x included.
-					a := g * is
-					meanDy, meanDyx := float32(sdy/float64(m)), float32(sdyx/float64(m))
+					// dx = gamma·invStd · (dy − mean(dy) − x̂·mean(dy·x̂)), the
+					// batch statistics' own dependence on x included. With
+					// x̂ = (x − mean)·invStd: dx = a·dy + c1·x + c0.
+					meanDy, meanDyx := sdy/float64(m), sdyx/float64(m)
+					c1 := -a * float64(is) * meanDyx
+					c0 := -a*meanDy - c1*float64(mu)
 					for i := range n {
-						dx, dy := gx[plane(i, ch):][:hw], gy[plane(i, ch):][:hw]
-						for j, xv := range x.Data[plane(i, ch):][:hw] {
-							xh := (xv - mu) * is
-							dx[j] += a * (dy[j] - meanDy - xh*meanDyx)
-						}
+						dx := plane(gx, i, ch)
+						simd.Axpy(float32(a), plane(gy, i, ch), dx)
+						simd.Axpy(float32(c1), plane(x.Data, i, ch), dx)
+						simd.Axpy(float32(c0), one, dx)
 					}
 				}
 			})
