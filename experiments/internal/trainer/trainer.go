@@ -45,15 +45,23 @@ type EpochMetrics struct {
 }
 
 // Extra adds a term to the classification loss, such as the similarity
-// penalty; it runs on the same tape, after the classification forward pass.
+// penalty. Its images run through the network in the same forward pass as
+// the training batch (appended after it, so batch norm sees both), and its
+// loss is computed from their feature maps.
 type Extra interface {
-	// Loss returns the extra loss for training step (epoch, step) and named
-	// values to log (averaged over the epoch), or nil for no extra loss.
-	Loss(tape *autograd.Tape, m *nn.ResNet, epoch, step int) (*autograd.Tensor, map[string]float64)
+	// Inputs returns the network inputs to append to training step (epoch,
+	// step), [m, 1, 32, 32] flattened, or nil for none this step. It must
+	// depend only on (epoch, step), so resumed runs see the same inputs.
+	Inputs(epoch, step int) []float32
+	// Loss returns the extra loss from feats[k]: [m, C_k, H_k, W_k], the
+	// feature maps (ResNet.ForwardFeatures) of the appended inputs, and
+	// named values to log (averaged over the epoch).
+	Loss(feats []*autograd.Tensor, epoch, step int) (*autograd.Tensor, map[string]float64)
 	// Params are trainable parameters of the extra term, optimised with the
 	// model's.
 	Params() []*autograd.Tensor
-	// State and LoadState carry non-trainable state through checkpoints.
+	// State and LoadState carry the term's state (including Params' values)
+	// through checkpoints.
 	State() map[string][]float32
 	LoadState(map[string][]float32) error
 }
@@ -62,7 +70,10 @@ type Extra interface {
 type Options struct {
 	Log         io.Writer     // progress output (os.Stderr if nil)
 	LogInterval time.Duration // between plain progress lines off a terminal
-	Extra       Extra         // optional extra loss
+	Extra       Extra         // optional extra loss, besides the configured similarity penalty
+	// Similarity is the target of the similarity penalty; needed when the
+	// configuration has Reg with Alpha > 0.
+	Similarity *SimilarityData
 	// StopAfterSteps, when positive, interrupts the run after that many
 	// training steps of this call, as a signal would (tests of resuming).
 	StopAfterSteps int
@@ -130,6 +141,19 @@ func Train(ctx context.Context, cfg Config, data *cifar.Data, dir string, opt Op
 	}
 	testIdx := allIndices(data.Test.Len(), cfg.TestLimit)
 
+	if cfg.Reg != nil && cfg.Reg.Alpha > 0 {
+		if opt.Extra != nil {
+			return nil, Result{}, fmt.Errorf("trainer: a similarity penalty and another extra term cannot be combined")
+		}
+		if opt.Similarity == nil {
+			return nil, Result{}, fmt.Errorf("trainer: the configuration asks for a similarity penalty (target %s) but no target was given", cfg.Reg.Target)
+		}
+		term, err := newSimilarityTerm(cfg.Reg, featureChannels(model), opt.Similarity, cfg.Seed)
+		if err != nil {
+			return nil, Result{}, err
+		}
+		opt.Extra = term
+	}
 	params := nn.Parameters(model)
 	if opt.Extra != nil {
 		params = append(params, opt.Extra.Params()...)
@@ -182,23 +206,18 @@ func Train(ctx context.Context, cfg Config, data *cifar.Data, dir string, opt Op
 		}
 		lr := schedule.LR(float64(batch.Epoch) + float64(batch.Step)/float64(steps))
 		n := batch.Len()
-		x := tape.Attach(autograd.New(batch.X, n, 1, cifar.Side, cifar.Side))
-		logits := model.Forward(x)
-		loss := autograd.CrossEntropy(logits, batch.Labels)
+		var extraX []float32
+		if opt.Extra != nil {
+			extraX = opt.Extra.Inputs(batch.Epoch, batch.Step)
+		}
+		loss, logits, total, vals := forwardLoss(tape, model, batch.X, batch.Labels, extraX, opt.Extra, batch.Epoch, batch.Step)
 		lossVal := float64(loss.Item())
 		st.Correct += countCorrect(logits.Data, batch.Labels, logits.Shape[1])
-		total := loss
-		if opt.Extra != nil {
-			extra, vals := opt.Extra.Loss(tape, model, batch.Epoch, batch.Step)
-			if extra != nil {
-				total = autograd.Add(loss, extra)
-			}
-			if st.ExtraSums == nil {
-				st.ExtraSums = map[string]float64{}
-			}
-			for k, v := range vals {
-				st.ExtraSums[k] += v * float64(n)
-			}
+		if len(vals) > 0 && st.ExtraSums == nil {
+			st.ExtraSums = map[string]float64{}
+		}
+		for k, v := range vals {
+			st.ExtraSums[k] += v * float64(n)
 		}
 		if tv := float64(total.Item()); math.IsNaN(tv) || math.IsInf(tv, 0) {
 			tape.Release()
@@ -264,6 +283,36 @@ func Train(ctx context.Context, cfg Config, data *cifar.Data, dir string, opt Op
 	return model, Result{Epochs: st.History}, nil
 }
 
+// forwardLoss runs one training forward pass: the batch x: [n,1,32,32]
+// (labels [n]) and, when extraX is not empty, the extra term's inputs
+// appended after it. It returns the classification loss, the batch's
+// logits, the total loss and the extra term's logged values.
+func forwardLoss(tape *autograd.Tape, model *nn.ResNet, x []float32, labels []int, extraX []float32, extra Extra,
+	epoch, step int) (loss, logits, total *autograd.Tensor, vals map[string]float64) {
+	n := len(labels)
+	const img = cifar.Side * cifar.Side
+	if len(extraX) == 0 {
+		logits = model.Forward(tape.Attach(autograd.New(x, n, 1, cifar.Side, cifar.Side)))
+		loss = autograd.CrossEntropy(logits, labels)
+		return loss, logits, loss, nil
+	}
+	m := len(extraX) / img
+	both := append(append(make([]float32, 0, len(x)+len(extraX)), x...), extraX...)
+	all, feats := model.ForwardFeatures(tape.Attach(autograd.New(both, n+m, 1, cifar.Side, cifar.Side)))
+	logits = autograd.Slice(all, 0, 0, n)
+	loss = autograd.CrossEntropy(logits, labels)
+	extraFeats := make([]*autograd.Tensor, len(feats))
+	for k, f := range feats {
+		extraFeats[k] = autograd.Slice(f, 0, n, n+m)
+	}
+	extraLoss, vals := extra.Loss(extraFeats, epoch, step)
+	total = loss
+	if extraLoss != nil {
+		total = autograd.Add(loss, extraLoss)
+	}
+	return loss, logits, total, vals
+}
+
 // Evaluate returns the mean cross-entropy and accuracy of m on the images
 // idx of set in evaluation mode, in batches of batch images; transform, if
 // not nil, changes each batch's network input in place first (noise for
@@ -292,6 +341,12 @@ func Evaluate(m *nn.ResNet, set *cifar.Set, idx []int, batch int, transform func
 		b.Release()
 	}
 	return lossSum / float64(seen), float64(correct) / float64(seen)
+}
+
+// featureChannels lists the channels of the feature maps ForwardFeatures
+// returns: the stem, then every stage.
+func featureChannels(m *nn.ResNet) []int {
+	return append([]int{m.Config.Widths[0]}, m.Config.Widths...)
 }
 
 func countCorrect(logits []float32, labels []int, classes int) int {
