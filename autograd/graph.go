@@ -229,14 +229,19 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 			panic("autograd: the graph was released by an earlier Backward")
 		}
 		gin = gin[:0]
+		some := false
 		for _, p := range t.node.parents {
 			if needs(p) {
 				gin = append(gin, gradOf(p))
+				some = true
 			} else {
 				gin = append(gin, nil)
 			}
 		}
-		t.node.backward(gout, gin)
+		// A wanted tensor whose inputs need nothing ends the walk here.
+		if some {
+			t.node.backward(gout, gin)
+		}
 		if pooled[t] {
 			putBuf(gout)
 			delete(grads, t)

@@ -73,6 +73,14 @@ func TestGradTouchesNothing(t *testing.T) {
 			t.Fatalf("Grad %v, Backward %v", gs[0], x.Grad)
 		}
 	}
+	// An intermediate result can be wanted, even when nothing below it is.
+	hx := Tanh(MatMul(New([]float32{0.3, -0.7}, 1, 2), w))
+	gh := Grad(Sum(Mul(hx, hx)), hx)[0]
+	for i := range gh {
+		if want := 2 * hx.Data[i]; gh[i] != want {
+			t.Fatalf("gradient at an intermediate %v, want 2·h = %v", gh, want)
+		}
+	}
 	// A tensor the loss does not depend on gets zeros.
 	other := Param([]float32{1}, 1)
 	l2 := Sum(Mul(w, w))
