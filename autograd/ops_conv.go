@@ -186,18 +186,32 @@ func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
 						continue
 					}
 					srow := src[iy*g.w:][:g.w]
-					for ox := range g.wo {
-						ix := ox*g.stride - g.pad + kx
-						if ix >= 0 && ix < g.w {
-							d[ox] = srow[ix]
-						} else {
-							d[ox] = 0
-						}
+					ox0, ox1 := g.validColumns(kx)
+					clear(d[:ox0])
+					for ox, ix := ox0, ox0*g.stride-g.pad+kx; ox < ox1; ox, ix = ox+1, ix+g.stride {
+						d[ox] = srow[ix]
 					}
+					clear(d[ox1:])
 				}
 			}
 		}
 	})
+}
+
+// validColumns returns the output columns [ox0, ox1) whose input column
+// ox·stride − pad + kx lies inside the image (0 ≤ ox0 ≤ ox1 ≤ Wo).
+func (g convGeom) validColumns(kx int) (ox0, ox1 int) {
+	ox0 = min(g.wo, max(0, ceilDiv(g.pad-kx, g.stride)))
+	ox1 = min(g.wo, ceilDiv(g.w+g.pad-kx, g.stride))
+	return ox0, max(ox0, ox1)
+}
+
+// ceilDiv is ⌈a/b⌉ for b > 0 and any sign of a.
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return -(-a / b)
+	}
+	return (a + b - 1) / b
 }
 
 // samePlane reports whether the output plane has the input's size at
@@ -266,11 +280,9 @@ func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 						}
 						s := src[oy*g.wo:][:g.wo]
 						drow := dst[iy*g.w:][:g.w]
-						for ox := range g.wo {
-							ix := ox*g.stride - g.pad + kx
-							if ix >= 0 && ix < g.w {
-								drow[ix] += s[ox]
-							}
+						ox0, ox1 := g.validColumns(kx)
+						for ox, ix := ox0, ox0*g.stride-g.pad+kx; ox < ox1; ox, ix = ox+1, ix+g.stride {
+							drow[ix] += s[ox]
 						}
 					}
 				}
