@@ -124,7 +124,7 @@ func refSimilarity(r []float32, n, k int) []float64 {
 // mean of the per-scan matrices.
 func TestSimilarityMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	n, k := 2*tile+37, 29
+	n, k := 2*panelRows+leafRows+37, 29
 	scans := make([][]float32, 2)
 	var ref []float64
 	for s := range scans {
