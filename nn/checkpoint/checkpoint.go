@@ -176,6 +176,10 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	// CreateTemp makes the file private; results are for sharing.
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	if _, err = tmp.Write(data); err != nil {
 		return fmt.Errorf("checkpoint: writing %s: %w", path, err)
 	}

@@ -1,0 +1,46 @@
+package report
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestMeanSEMAndMedian(t *testing.T) {
+	m, s := MeanSEM([]float64{1, 2, 3, 4})
+	if m != 2.5 || math.Abs(s-math.Sqrt(5.0/3)/2) > 1e-12 {
+		t.Fatalf("MeanSEM = %v, %v", m, s)
+	}
+	if _, s := MeanSEM([]float64{7}); s != 0 {
+		t.Fatalf("SEM of one value %v", s)
+	}
+	if Median([]float64{3, 1, 2}) != 2 || Median([]float64{4, 1, 3, 2}) != 2.5 || !math.IsNaN(Median(nil)) {
+		t.Fatal("Median")
+	}
+}
+
+func TestPlotsWritePNGAndSVG(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "noise")
+	err := LinePlot(base, "Gaussian noise", "σ", "accuracy", []Series{
+		{Name: "baseline", X: []float64{0, 0.05, 0.1}, Y: []float64{0.8, 0.5, 0.2}, Err: []float64{0.01, 0.02, 0.03}},
+		{Name: "neural", X: []float64{0, 0.05, 0.1}, Y: []float64{0.78, 0.6, 0.45}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := os.ReadFile(base + ".png")
+	svg, _ := os.ReadFile(base + ".svg")
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) || !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("neural")) {
+		t.Fatalf("plot files: %d bytes PNG, %d bytes SVG", len(png), len(svg))
+	}
+	if err := BoxPlot(filepath.Join(dir, "minpert"), "minimal L∞", "ε", []string{"a", "b"},
+		[][]float64{{0.001, 0.002, 0.004}, {0.002, 0.003, 0.01}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := LinePlot(base, "bad", "x", "y", []Series{{Name: "s", X: []float64{1}, Y: []float64{1, 2}}}); err == nil {
+		t.Fatal("mismatched series plotted")
+	}
+}
