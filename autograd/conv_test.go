@@ -55,10 +55,14 @@ func TestConv2dAgainstDefinition(t *testing.T) {
 		b := uniform(r, -1, 1, cout).SetRequiresGrad(true)
 		budget := []int{1 << 23, 1, 2 * cin * k * k * 9}[r.IntN(3)]
 		restore := setConvBudget(budget)
+		prevDirect := convDirectPixels
+		convDirectPixels = []int{1, 1 << 30}[r.IntN(2)] // per-image GEMMs or one per chunk
+		defer func() { convDirectPixels = prevDirect }()
 		y := Conv2d(x, w, b, stride, pad)
 		gy := uniform(r, -1, 1, y.Shape...).Data
 		grads := gradFrom(y, gy, []*Tensor{x, w, b})
 		restore()
+		convDirectPixels = prevDirect
 		wy, wgx, wgw, wgb := naiveConv2d(x, w, stride, pad, gy)
 		for o := range wy {
 			wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%cout])

@@ -205,7 +205,7 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 		g := leafGrad(t)
 		if g == nil {
 			g = getBuf(len(t.Data))
-			clear(g)
+			parallelFor(len(g), elemGrain, func(lo, hi int) { clear(g[lo:hi]) })
 			pooled[t] = true
 		}
 		grads[t] = g
