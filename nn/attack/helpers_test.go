@@ -125,3 +125,23 @@ func linearProblem(n int, seed uint64) (linearTwoClass, Images) {
 }
 
 func maxAbsDiff(a, b []float32) float64 { return Distance(Linf, a, b) }
+
+// patternImages returns n images of shape [1, side, side]: gratings of
+// random orientation, frequency, phase, contrast and mean, clipped to
+// [0, 1]; unlabelled (labels 0).
+func patternImages(n, side int, seed uint64) Images {
+	r := rand.New(rand.NewPCG(seed, 13))
+	im := Images{X: make([]float32, n*side*side), Shape: [3]int{1, side, side}, Labels: make([]int, n)}
+	for i := range n {
+		theta, f, phase := math.Pi*r.Float64(), 0.2+1.5*r.Float64(), 2*math.Pi*r.Float64()
+		mean, contrast := r.Float64(), r.Float64()
+		for y := range side {
+			for x := range side {
+				u := float64(x)*math.Cos(theta) + float64(y)*math.Sin(theta)
+				v := mean + contrast*math.Sin(f*u+phase)
+				im.X[i*side*side+y*side+x] = float32(min(max(v, 0), 1))
+			}
+		}
+	}
+	return im
+}
