@@ -56,6 +56,23 @@
 // the same parameters; BatchNorm2d in training mode updates its running
 // statistics and must not run concurrently on the same state.
 //
+// # Where things are
+//
+// tensor.go (the Tensor type), graph.go (recording, Backward, Grad),
+// tape.go (tapes and the buffer free list), parallel.go (the fixed-block
+// parallel loops), registry.go (the list of operations), gradcheck.go
+// (CheckGrad, for this and other packages' tests), and one file per family of
+// operations: ops_elementwise.go (add, sub, mul, div with broadcasting,
+// scalar forms), ops_unary.go (ReLU, ELU, softplus, exp, log, tanh, atanh,
+// sqrt, pow, clamp), ops_matmul.go and ops_linear.go, ops_conv.go (Conv2d),
+// ops_norm.go (BatchNorm2d), ops_pool.go (max, average and global average
+// pooling), ops_shape.go (reshape, permute, concat, slice, pad),
+// ops_reduce.go (sum, mean, var), ops_softmax.go (softmax, log-softmax,
+// cross-entropy), ops_loss.go (Poisson NLL, cosine similarity) and
+// ops_sample.go (GridSample). Each operation's forward loop and backward
+// rule sit together, with the shapes in comments. testdata/ holds the
+// PyTorch reference fixtures and the script that makes them.
+//
 // # Errors
 //
 // Programming errors panic: a shape that does not fit an operation (the

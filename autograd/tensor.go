@@ -13,8 +13,10 @@ type Tensor struct {
 	Data  []float32
 	Shape []int
 	// Grad is the gradient that Backward accumulated into this leaf; nil
-	// until the first Backward that reaches it. Only leaves that require a
-	// gradient get one.
+	// until the first Backward that reaches it, which allocates it. Only
+	// leaves that require a gradient get one. It may be set beforehand to a
+	// view into a larger buffer (all of a model's gradients in one slice);
+	// Backward then adds into that view.
 	Grad []float32
 
 	requiresGrad bool
