@@ -125,6 +125,9 @@ func Backward(loss *Tensor) {
 		if t.Grad == nil {
 			t.Grad = make([]float32, len(t.Data))
 		}
+		if len(t.Grad) != len(t.Data) {
+			panic(fmt.Sprintf("autograd.Backward: a leaf of shape %v has a Grad of %d elements", t.Shape, len(t.Grad)))
+		}
 		return t.Grad
 	}
 	walkBackward(loss, []float32{1}, needs, leafGrad, true)

@@ -52,6 +52,15 @@ func TestBackwardAccumulatesAndReleases(t *testing.T) {
 	if w.Grad[0] != 0 {
 		t.Fatal("ZeroGrad left", w.Grad)
 	}
+	// A preset Grad, a view into a larger buffer, receives the gradient.
+	all := make([]float32, 5)
+	w.Grad = all[1:4]
+	Backward(Sum(Mul(w, x)))
+	if all[0] != 0 || all[1] != 4 || all[3] != 6 || all[4] != 0 {
+		t.Fatalf("gradient into a view: buffer %v", all)
+	}
+	w.Grad = all[:2]
+	mustPanic(t, func() { Backward(Sum(Mul(w, x))) }, "Grad of 2 elements")
 }
 
 func TestGradTouchesNothing(t *testing.T) {
