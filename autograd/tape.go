@@ -38,8 +38,9 @@ func (tp *Tape) Attach(t *Tensor) *Tensor {
 func (tp *Tape) Recording() bool { return !tp.noGrad }
 
 // Release returns every buffer the tape handed out to the free list. The
-// tensors computed on the tape must not be used afterwards; the tape itself
-// can be used for the next step.
+// tensors computed on the tape must not be used afterwards (Clone what
+// should outlive the step, such as logits for an accuracy count); the tape
+// itself can be used for the next step.
 func (tp *Tape) Release() {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
