@@ -170,8 +170,10 @@ func testConfig() Config {
 // correlate with single test trials and with the noise-free responses far
 // above chance (0 ± about 0.05 for this many test trials).
 func TestLearnsSynthetic(t *testing.T) {
-	rec, truth := synthetic(1, 24, 600, 20, 5, true)
-	m, mt, err := Fit(context.Background(), testConfig(), rec, FitOptions{})
+	rec, truth := synthetic(1, 24, 300, 20, 5, true)
+	c := testConfig()
+	c.MaxEpochs = 15
+	m, mt, err := Fit(context.Background(), c, rec, FitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

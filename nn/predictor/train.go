@@ -12,12 +12,12 @@ import (
 
 // Epoch reports one finished epoch to Fit's caller.
 type Epoch struct {
-	Epoch    int     // 1-based
-	Loss     float64 // mean training loss (Poisson part) over the epoch's steps
-	ValCorr  float64 // mean validation correlation after the epoch
-	Best     bool    // the best so far (its parameters are kept)
-	LR       float64
-	Steps    int // optimiser steps per epoch
+	Epoch   int     // 1-based
+	Loss    float64 // mean training loss (Poisson part) over the epoch's steps
+	ValCorr float64 // mean validation correlation after the epoch
+	Best    bool    // the best so far (its parameters are kept)
+	LR      float64
+	Steps   int // optimiser steps per epoch
 }
 
 // FitOptions are optional hooks of Fit.
