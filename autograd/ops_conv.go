@@ -52,7 +52,11 @@ func newConvGeom(x, w *Tensor, stride, pad int) convGeom {
 // is unfolded into a column matrix cols: [Cin·kh·kw, chunk·Ho·Wo] and the
 // output is one GEMM w: [Cout, Cin·kh·kw] · cols, rearranged to NCHW. One
 // large GEMM per chunk keeps the matrix kernel efficient even where Ho·Wo
-// is tiny (4×4 in ResNet-18's last stage).
+// is tiny (4×4 in ResNet-18's last stage); planes of 64×64 and more get a
+// GEMM per image instead (see convDirectPixels). Backward rebuilds the
+// chunk's columns (keeping them for every layer would cost gigabytes),
+// adds the chunk's weight gradient gy·colsᵀ in chunk order, and folds the
+// columns' gradient wᵀ·gy back onto the input (col2im).
 func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	g := newConvGeom(x, w, stride, pad)
 	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != g.cout) {
