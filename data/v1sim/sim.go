@@ -204,10 +204,11 @@ func standardize(images [][]float32, hw int) ([]float32, error) {
 }
 
 // shift writes into dst the h×w image src moved by (dx, dy) pixels with
-// bilinear interpolation; pixels from outside the image are 0 (the mean
-// gray of standardised images). A receptive field at position p then sees
-// what was at p − (dx, dy): the eye moved by −(dx, dy)... equivalently all
-// receptive fields moved by (−dx, −dy) over the original image.
+// bilinear interpolation, dst(y, x) = src(y − dy, x − dx); pixels from
+// outside the image are 0 (the mean gray of standardised images). Moving
+// the image content by (dx, dy) is the same as moving every receptive field
+// by (−dx, −dy) over it, which is what an eye movement does; the trial's
+// (dx, dy) is written to behavior.npy as pupil x and y, in pixels.
 func shift(dst, src []float32, h, w int, dx, dy float64) {
 	fx, fy := math.Floor(dx), math.Floor(dy)
 	ax, ay := float32(dx-fx), float32(dy-fy)
