@@ -6,7 +6,12 @@ SHARED_DATA ?= $(abspath ../shared/data)
 export CIFAR10_DIR ?= $(SHARED_DATA)/cifar-10-batches-bin
 export BRAINREG_NEURAL_DIR ?= $(SHARED_DATA)/neural
 
-.PHONY: all build test test-go test-purego bench lint fmt
+.PHONY: all build test test-go test-purego bench lint fmt dist
+
+# Static binaries for clusters: cifar_reg for each platform, stamped with
+# the commit (cifar_reg version prints it with the CPU features and kernel path).
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64 windows/amd64
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 all: lint build test
 
@@ -35,3 +40,12 @@ lint:
 
 fmt:
 	gofmt -w .
+
+dist:
+	@mkdir -p dist
+	@for p in $(DIST_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		out=dist/cifar_reg-$$os-$$arch$$ext; \
+		echo "building $$out"; \
+		GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X main.commit=$(COMMIT)" -o $$out ./experiments/cifar_reg || exit 1; \
+	done

@@ -122,20 +122,27 @@ func setThreads(n int) {
 	}
 }
 
+// commit is stamped by `make dist` (-ldflags -X main.commit=…); otherwise
+// the VCS revision the go command recorded, if any, is used.
+var commit string
+
 // versionText describes the binary: module version, commit, Go version, CPU
 // features and the kernel path.
 func versionText() string {
 	var b strings.Builder
-	mod, commit := "(devel)", "unknown"
+	mod, rev := "(devel)", commit
 	if info, ok := debug.ReadBuildInfo(); ok {
 		mod = info.Main.Version
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
+			if s.Key == "vcs.revision" && rev == "" {
+				rev = s.Value
 			}
 		}
 	}
-	fmt.Fprintf(&b, "brainreg cifar_reg %s (commit %s, %s %s/%s)\n", mod, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if rev == "" {
+		rev = "unknown"
+	}
+	fmt.Fprintf(&b, "brainreg cifar_reg %s (commit %s, %s %s/%s)\n", mod, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(&b, "cpu: %s; features: %s; kernel path: %s; threads: %d\n",
 		simd.CPUName(), strings.Join(simd.CPUFeatures(), " "), simd.Path(), simd.Threads())
 	return b.String()
