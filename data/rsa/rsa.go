@@ -121,16 +121,39 @@ func Normalize(r []float32, images, neurons int) {
 	if len(r) != images*neurons {
 		panic(fmt.Sprintf("rsa.Normalize: %d values for %d images × %d neurons", len(r), images, neurons))
 	}
-	mu := colMeans(r, images, neurons)
-	for i := range images {
-		row := r[i*neurons : (i+1)*neurons]
-		var ss float64
-		for a := range row {
-			row[a] = float32(float64(row[a]) - mu[a])
-			ss += float64(row[a]) * float64(row[a])
+	normalizeInto(r, r, images, neurons)
+}
+
+// meanBlock is how many rows are summed in float32 (with the SIMD kernels)
+// before the partial sums are added into float64: the column means stay
+// accurate to float64 rounding of float32 partial sums of 64 terms.
+const meanBlock = 64
+
+// normalizeInto writes the normalised r into dst (which may be r), on the
+// vector kernels: for one paper-scale scan (5,000×8,000) it takes about
+// 25 ms here, against about 180 ms for a plain float64 loop and a second or
+// more for the product that follows.
+func normalizeInto(dst, r []float32, images, neurons int) {
+	sum := make([]float64, neurons)
+	part := make([]float32, neurons)
+	for i0 := 0; i0 < images; i0 += meanBlock {
+		clear(part)
+		for i := i0; i < min(i0+meanBlock, images); i++ {
+			simd.Axpy(1, r[i*neurons:(i+1)*neurons], part)
 		}
-		if ss > 0 {
-			simd.Scale(float32(1/math.Sqrt(ss)), row)
+		for a, v := range part {
+			sum[a] += float64(v)
+		}
+	}
+	negMean := part
+	for a := range negMean {
+		negMean[a] = float32(-sum[a] / float64(images))
+	}
+	for i := range images {
+		row := dst[i*neurons : (i+1)*neurons]
+		simd.Add(row, r[i*neurons:(i+1)*neurons], negMean)
+		if ss := simd.Dot(row, row); ss > 0 {
+			simd.Scale(float32(1/math.Sqrt(float64(ss))), row)
 		}
 	}
 }
@@ -181,8 +204,11 @@ func (m *Mean) Add(r []float32, neurons int) {
 	if len(r) != n*neurons {
 		panic(fmt.Sprintf("rsa.Mean.Add: %d values, want %d images × %d neurons", len(r), n, neurons))
 	}
-	m.work = append(m.work[:0], r...)
-	Normalize(m.work, n, neurons)
+	if cap(m.work) < len(r) {
+		m.work = make([]float32, len(r))
+	}
+	m.work = m.work[:len(r)]
+	normalizeInto(m.work, r, n, neurons)
 	for i0 := 0; i0 < n; i0 += panelRows {
 		mi := min(panelRows, n-i0)
 		m.addDiagonal(i0, mi, neurons)
