@@ -97,6 +97,11 @@ func pgdImage(m Model, w *worker, x0 []float32, shape [3]int, label int, cfg PGD
 	x := make([]float32, len(x0))
 	alpha := cfg.stepSize()
 	bestLoss := math.Inf(-1)
+	if cfg.Eps == 0 { // the ball is the image itself
+		copy(adv, x0)
+		l, pred, _ := lossGrad(m, w.grad, adv, shape, label)
+		return pred != label, l
+	}
 	if cfg.RandomStart { // the clean image is not an iterate: test it first
 		pred := []int{0}
 		classify(m, w.eval, x0, shape, pred)
