@@ -33,7 +33,7 @@ func TestReadoutGradient(t *testing.T) {
 		ro := &Readout{Positions: xs[1], Features: xs[2], Bias: xs[3]}
 		return ro.Apply(xs[0], xs[4])
 	}
-	xs := []*autograd.Tensor{core, pos, randn(3, 4), randn(4), shift}
+	xs := []*autograd.Tensor{core, pos, randn(4, 3), randn(4), shift}
 	if err := autograd.CheckGrad(f, xs, autograd.CheckOptions{Step: 1e-3}); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestReadoutValue(t *testing.T) {
 	core := autograd.Zeros(1, 2, 3, 3)
 	core.Data[4], core.Data[9+4] = 2, 5 // centre pixel of each channel
 	ro := &Readout{Positions: autograd.New([]float32{0, 0}, 1, 2),
-		Features: autograd.New([]float32{3, -1}, 2, 1), Bias: autograd.New([]float32{0.5}, 1)}
+		Features: autograd.New([]float32{3, -1}, 1, 2), Bias: autograd.New([]float32{0.5}, 1)}
 	got := ro.Apply(core, nil).Data[0]
 	if want := float32(0.5 + 3*2 - 5); got != want {
 		t.Fatalf("readout at the centre: %v, want %v", got, want)
