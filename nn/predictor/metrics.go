@@ -71,35 +71,34 @@ func mean(x []float64) float64 {
 	return s / float64(len(x))
 }
 
-// testMetrics fills the test fields from the predictions on the oracle
-// trials (pred and the observed responses, both test×N, trial order as
-// test).
-func (mt *Metrics) testMetrics(pred []float32, d *dataset, test []int) {
-	n := d.neurons
-	if len(test) == 0 {
-		return
+// Score computes the test metrics of predictions against observed
+// responses, row by row: pred and obs are rows×neurons (one row per trial),
+// images[k] is the image row k showed. Images shown more than once give the
+// oracle (leave-one-out) correlation and the fraction of oracle; images
+// shown once count for the test correlation only. Fit and Evaluate use it on
+// the oracle trials; callers with their own held-out predictions (cross-
+// validation) use it directly.
+func Score(pred, obs []float32, images []int, neurons int) *Metrics {
+	mt := &Metrics{}
+	n, rows := neurons, len(images)
+	if rows == 0 {
+		return mt
 	}
-	obs := make([]float32, len(test)*n)
-	for k, t := range test {
-		copy(obs[k*n:(k+1)*n], d.resp[t*n:(t+1)*n])
-	}
-	mt.TestCorr = columnCorr(pred, obs, len(test), n)
+	mt.TestCorr = columnCorr(pred, obs, rows, n)
 
-	// Group the test trials by image.
-	byImage := map[int][]int{} // image → positions in test
-	var images []int
-	for k, t := range test {
-		i := d.trialImage[t]
+	// Group the rows by image.
+	byImage := map[int][]int{} // image → rows
+	var order []int
+	for k, i := range images {
 		if _, ok := byImage[i]; !ok {
-			images = append(images, i)
+			order = append(order, i)
 		}
 		byImage[i] = append(byImage[i], k)
 	}
 	// Leave-one-out oracle: each trial's response against the mean of the
 	// other repeats of its image (images shown once are skipped).
-	loo := make([]float32, len(test)*n)
-	var used []int
-	for _, i := range images {
+	var o, l []float32
+	for _, i := range order {
 		ks := byImage[i]
 		if len(ks) < 2 {
 			continue
@@ -111,24 +110,19 @@ func (mt *Metrics) testMetrics(pred []float32, d *dataset, test []int) {
 			}
 		}
 		for _, k := range ks {
+			o = append(o, obs[k*n:(k+1)*n]...)
 			for a := range n {
-				loo[k*n+a] = float32((sum[a] - float64(obs[k*n+a])) / float64(len(ks)-1))
+				l = append(l, float32((sum[a]-float64(obs[k*n+a]))/float64(len(ks)-1)))
 			}
-			used = append(used, k)
 		}
 	}
-	if len(used) > 2 {
-		o, l := make([]float32, len(used)*n), make([]float32, len(used)*n)
-		for j, k := range used {
-			copy(o[j*n:(j+1)*n], obs[k*n:(k+1)*n])
-			copy(l[j*n:(j+1)*n], loo[k*n:(k+1)*n])
-		}
-		mt.OracleCorr = columnCorr(o, l, len(used), n)
+	if len(o) > 2*n {
+		mt.OracleCorr = columnCorr(o, l, len(o)/n, n)
 	}
 	// Prediction averaged over an image's trials against the repeat mean.
-	if len(images) > 2 {
-		pm, om := make([]float32, len(images)*n), make([]float32, len(images)*n)
-		for j, i := range images {
+	if len(order) > 2 {
+		pm, om := make([]float32, len(order)*n), make([]float32, len(order)*n)
+		for j, i := range order {
 			ks := byImage[i]
 			for a := range n {
 				var sp, so float64
@@ -140,7 +134,7 @@ func (mt *Metrics) testMetrics(pred []float32, d *dataset, test []int) {
 				om[j*n+a] = float32(so / float64(len(ks)))
 			}
 		}
-		mt.OracleMeanCorr = columnCorr(pm, om, len(images), n)
+		mt.OracleMeanCorr = columnCorr(pm, om, len(order), n)
 	}
 	mt.MeanTestCorr, mt.MeanOracleCorr, mt.MeanOracleMeanCorr = mean(mt.TestCorr), mean(mt.OracleCorr), mean(mt.OracleMeanCorr)
 	if mt.OracleCorr != nil {
@@ -159,6 +153,17 @@ func (mt *Metrics) testMetrics(pred []float32, d *dataset, test []int) {
 			mt.MedianRatio = median(ratios)
 		}
 	}
+	return mt
+}
+
+// testScore scores the predictions on the given trials of d (pred:
+// len(trials)×N in fitted units).
+func testScore(pred []float32, d *dataset, trials []int) *Metrics {
+	images := make([]int, len(trials))
+	for k, t := range trials {
+		images[k] = d.trialImage[t]
+	}
+	return Score(pred, observed(d, trials), images, d.neurons)
 }
 
 func median(x []float64) float64 {

@@ -257,10 +257,8 @@ func TestSaveLoad(t *testing.T) {
 // images shown twice, predictions equal to the truth.
 func TestFractionOfOracle(t *testing.T) {
 	// One neuron; images 0, 1, 2 with repeat responses (1, 3), (4, 6), (7, 9).
-	d := &dataset{neurons: 1, trialImage: []int{0, 0, 1, 1, 2, 2}, resp: []float32{1, 3, 4, 6, 7, 9}}
 	pred := []float32{2, 2, 5, 5, 8, 8} // the repeat means
-	mt := &Metrics{}
-	mt.testMetrics(pred, d, []int{0, 1, 2, 3, 4, 5})
+	mt := Score(pred, []float32{1, 3, 4, 6, 7, 9}, []int{0, 0, 1, 1, 2, 2}, 1)
 	// Leave-one-out: each trial against the other repeat: (1,3),(3,1),(4,6),(6,4),(7,9),(9,7).
 	wantOracle := pearson([]float64{1, 3, 4, 6, 7, 9}, []float64{3, 1, 6, 4, 9, 7})
 	wantTest := pearson([]float64{2, 2, 5, 5, 8, 8}, []float64{1, 3, 4, 6, 7, 9})

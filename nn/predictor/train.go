@@ -127,10 +127,12 @@ func Fit(ctx context.Context, c Config, r *Recording, opt FitOptions) (*Model, *
 	}
 	restore(m, best)
 	m.SetTraining(false)
-	mt.BestEpoch, mt.ValCorr = bestEpoch, bestCorr
 	if len(test) > 0 {
-		mt.testMetrics(m.rates(d, test), d, test)
+		epochs := mt.Epochs
+		mt = testScore(m.rates(d, test), d, test)
+		mt.Epochs = epochs
 	}
+	mt.BestEpoch, mt.ValCorr = bestEpoch, bestCorr
 	return m, mt, nil
 }
 
@@ -165,9 +167,7 @@ func (m *Model) Evaluate(r *Recording) (*Metrics, error) {
 			test = append(test, t)
 		}
 	}
-	mt := &Metrics{}
-	mt.testMetrics(m.rates(d, test), d, test)
-	return mt, nil
+	return testScore(m.rates(d, test), d, test), nil
 }
 
 // snapshot copies the model's parameters and buffers.
