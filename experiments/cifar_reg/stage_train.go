@@ -15,7 +15,6 @@ import (
 
 func init() {
 	register(&command{name: "train", summary: "train one classifier on grayscale CIFAR-10", run: runTrain})
-	register(&command{name: "run", summary: "the whole pipeline (today: the baseline classifier of the chosen preset)", run: runTrain})
 }
 
 // trainFlags registers the training flags on fs; apply turns the parsed

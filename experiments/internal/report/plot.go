@@ -80,11 +80,9 @@ func BoxPlot(base, title, yLabel string, names []string, groups [][]float64, log
 	p.Title.Text = title
 	p.Y.Label.Text = yLabel
 	p.Add(plotter.NewGrid())
-	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	}
 	w := vg.Points(20)
+	boxes := 0
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, g := range groups {
 		vals := make(plotter.Values, 0, len(g))
 		for _, v := range g {
@@ -95,12 +93,25 @@ func BoxPlot(base, title, yLabel string, names []string, groups [][]float64, log
 		if len(vals) == 0 {
 			continue
 		}
+		for _, v := range vals {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
 		b, err := plotter.NewBoxPlot(w, float64(i), vals)
 		if err != nil {
 			return fmt.Errorf("report: group %q: %w", names[i], err)
 		}
 		b.FillColor = color.Transparent
 		p.Add(b)
+		boxes++
+	}
+	// A log axis needs positive values; with none (every image already
+	// misclassified, say) the empty plot keeps a linear axis.
+	if logY && boxes > 0 {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		// Explicit limits with a margin: a single value would give an empty
+		// range, and padding below it could reach 0.
+		p.Y.Min, p.Y.Max = lo/2, hi*2
 	}
 	p.NominalX(names...)
 	return save(p, base, 16*vg.Centimeter, 11*vg.Centimeter)

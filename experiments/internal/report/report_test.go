@@ -40,6 +40,14 @@ func TestPlotsWritePNGAndSVG(t *testing.T) {
 		[][]float64{{0.001, 0.002, 0.004}, {0.002, 0.003, 0.01}}, true); err != nil {
 		t.Fatal(err)
 	}
+	// No positive value at all: a log axis is impossible, the plot is still written.
+	if err := BoxPlot(filepath.Join(dir, "zeros"), "all zero", "ε", []string{"a"}, [][]float64{{0, 0}}, true); err != nil {
+		t.Fatal(err)
+	}
+	// One positive value among zeros: a one-point box on a log axis.
+	if err := BoxPlot(filepath.Join(dir, "one"), "one value", "ε", []string{"a", "b"}, [][]float64{{0, 0.0017}, {0}}, true); err != nil {
+		t.Fatal(err)
+	}
 	if err := LinePlot(base, "bad", "x", "y", []Series{{Name: "s", X: []float64{1}, Y: []float64{1, 2}}}); err == nil {
 		t.Fatal("mismatched series plotted")
 	}

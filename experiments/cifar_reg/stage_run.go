@@ -1,0 +1,443 @@
+package main
+
+// The end-to-end experiment (cifar_reg run, the default subcommand):
+// neural target → classifiers trained identically towards each target (and
+// the baseline) → robustness evaluation → report. Every stage keeps its
+// outputs in a directory keyed by a hash of its configuration, so an
+// interrupted run resumes where it stopped and a rerun skips finished work.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brainreg/brainreg/autograd"
+	"github.com/brainreg/brainreg/data/cifar"
+	"github.com/brainreg/brainreg/data/neural"
+	"github.com/brainreg/brainreg/data/npy"
+	"github.com/brainreg/brainreg/data/rsa"
+	"github.com/brainreg/brainreg/experiments/internal/robust"
+	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/experiments/internal/trainer"
+	"github.com/brainreg/brainreg/nn"
+)
+
+func init() {
+	register(&command{name: "run", summary: "the whole experiment: neural target, baseline and regularised models, robustness, report (default)", run: runPipeline})
+}
+
+// Model kinds, trained identically except for the similarity target.
+const (
+	kindBaseline = "baseline" // no regulariser (α = 0)
+	kindNeural   = "neural"   // the denoised neural target
+	kindShuffled = "shuffled" // the neural target with image identities permuted
+	kindRaw      = "raw"      // similarity of raw single-trial responses
+	kindOther    = "other"    // similarity of another trained network's features
+	kindTruth    = "truth"    // noise-free responses (simulations only): the most a denoiser could give
+)
+
+var allKinds = []string{kindBaseline, kindNeural, kindShuffled, kindRaw, kindOther, kindTruth}
+
+// pipelineConfig is one experiment.
+type pipelineConfig struct {
+	Preset       string         `json:"preset"`
+	TargetPreset string         `json:"target_preset"` // tiny, default or paper (simulation and predictor sizes)
+	Train        trainer.Config `json:"train"`         // the baseline's training; regularised models add Reg
+	Alphas       []float64      `json:"alphas"`        // penalty weights swept for every regularised kind
+	Pairs        int            `json:"pairs"`         // stimulus pairs per step
+	Seeds        int            `json:"seeds"`         // training seeds per model (Train.Seed, +1, …)
+	Kinds        []string       `json:"kinds"`
+	OtherModel   string         `json:"other_model"` // architecture of the "other network"
+	OtherSeed    uint64         `json:"other_seed"`
+	OtherPlace   int            `json:"other_place"` // feature map of the other network: 0 stem, k stage k
+	Robust       robust.Config  `json:"robust"`
+}
+
+func pipelinePreset(name string) (pipelineConfig, error) {
+	var c pipelineConfig
+	var err error
+	c.Preset = name
+	c.Kinds = allKinds
+	c.Alphas, c.Pairs = []float64{20}, 16
+	c.OtherModel, c.OtherSeed, c.OtherPlace = "small", 1001, 2
+	switch name {
+	case "smoke":
+		c.TargetPreset, c.Seeds = "tiny", 1
+		c.Train, _ = trainer.Preset("smoke")
+		c.Robust = robust.Smoke()
+	case "quick":
+		c.TargetPreset, c.Seeds = "default", 1
+		c.Train, _ = trainer.Preset("quick")
+		c.Robust = robust.Quick()
+	case "paper":
+		c.TargetPreset, c.Seeds = "paper", 5
+		c.Train, _ = trainer.Preset("paper")
+		c.OtherModel = "resnet18"
+		c.Robust = robust.Paper()
+	default:
+		err = fmt.Errorf("-preset: unknown preset %q (want smoke, quick or paper)", name)
+	}
+	return c, err
+}
+
+// modelRun is one trained model and its evaluation, as results.json keeps it.
+type modelRun struct {
+	Kind       string                 `json:"kind"`
+	Seed       uint64                 `json:"seed"`
+	Alpha      float64                `json:"alpha"`
+	TrainDir   string                 `json:"train_dir"`
+	CleanAcc   float64                `json:"clean_test_accuracy"` // full test set (or the preset's limit)
+	TrainSecs  float64                `json:"train_seconds"`
+	Gamma      []float64              `json:"gamma,omitempty"` // final mixture weights of the feature places
+	SimLoss    float64                `json:"final_sim_loss,omitempty"`
+	Robustness *robust.Result         `json:"robustness"`
+	Epochs     []trainer.EpochMetrics `json:"epochs"`
+
+	model *nn.ResNet
+}
+
+func runPipeline(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	preset := fs.String("preset", "quick", "smoke (CI, minutes), quick (default, about an hour here) or paper (ResNet-18, 40 epochs, 5 seeds)")
+	out := fs.String("out", "runs", "directory for stage outputs and the report")
+	neuralDir := fs.String("neural", "", "recordings directory (manifest.json) to use instead of simulating mouse V1")
+	alphas := fs.String("alpha", "", "comma-separated penalty weights to sweep (default: the preset's, 20)")
+	seeds := fs.Int("seeds", 0, "training seeds per model (default: the preset's)")
+	kinds := fs.String("models", "", "comma-separated model kinds (default: "+strings.Join(allKinds, ",")+")")
+	epochs := fs.Int("epochs", 0, "training epochs (default: the preset's)")
+	threads := fs.Int("threads", 0, "goroutines for the kernels (default: all cores)")
+	var data cifar.Options
+	data.AddFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := pipelinePreset(*preset)
+	if err != nil {
+		return err
+	}
+	if *alphas != "" {
+		cfg.Alphas = nil
+		for _, f := range strings.Split(*alphas, ",") {
+			a, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || a < 0 {
+				return fmt.Errorf("-alpha: %q is not a weight ≥ 0", f)
+			}
+			cfg.Alphas = append(cfg.Alphas, a)
+		}
+	}
+	if *seeds != 0 {
+		if *seeds < 1 {
+			return fmt.Errorf("-seeds %d: want at least 1", *seeds)
+		}
+		cfg.Seeds = *seeds
+	}
+	if *epochs != 0 {
+		cfg.Train.Epochs = *epochs
+	}
+	if *kinds != "" {
+		cfg.Kinds = nil
+		for _, k := range strings.Split(*kinds, ",") {
+			k = strings.TrimSpace(k)
+			if !contains(allKinds, k) {
+				return fmt.Errorf("-models: unknown kind %q (known: %s)", k, strings.Join(allKinds, ", "))
+			}
+			cfg.Kinds = append(cfg.Kinds, k)
+		}
+	}
+	if err := cfg.Train.Validate(); err != nil {
+		return err
+	}
+	setThreads(*threads)
+	if err := runio.CheckWritable(*out, 500<<20); err != nil {
+		return err
+	}
+	fmt.Fprint(os.Stderr, versionText())
+	start := time.Now()
+	reportDir, err := pipeline(ctx, cfg, *out, *neuralDir, data, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("report: %s (results.json, results.csv, summary.md, plots); %s in all\n",
+		reportDir, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// pipeline runs the experiment and returns the report directory.
+func pipeline(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer) (string, error) {
+	d, err := cifar.Load(ctx, cifar.CIFAR10(), dataOpt)
+	if err != nil {
+		return "", err
+	}
+	// 1. The neural target and its controls.
+	no := &neuralOptions{Preset: cfg.TargetPreset, Out: out, Seed: 0, Neural: neuralDir, Data: dataOpt, Log: log, Cifar: d}
+	targetDir, tsum, err := buildTarget(ctx, no)
+	if err != nil {
+		return "", err
+	}
+	stimuli, n, err := targetStimuli(targetDir, neuralDir, d)
+	if err != nil {
+		return "", err
+	}
+	targets := map[string]string{kindNeural: "", kindShuffled: shuffleSubdir, kindRaw: rawSubdir}
+	if tsum.Simulated {
+		targets[kindTruth] = truthSubdir
+	}
+
+	// 2. The "other network": a separately trained classifier whose feature
+	// similarity on the stimuli serves as a non-neural target.
+	var otherTarget []float32
+	if contains(cfg.Kinds, kindOther) {
+		oc := cfg.Train
+		oc.Model, oc.Seed, oc.Reg = cfg.OtherModel, cfg.OtherSeed, nil
+		dir, err := runio.StageDir(out, "train", oc)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(log, "other network: training %s (seed %d) in %s\n", oc.Model, oc.Seed, dir)
+		m, _, err := trainer.Train(ctx, oc, d, dir, trainer.Options{Log: log})
+		if err != nil {
+			return "", err
+		}
+		otherTarget = featureSimilarity(m, stimuli, n, cfg.OtherPlace)
+	}
+
+	// 3. Every model kind × α × seed, trained identically.
+	var runs []*modelRun
+	for _, kind := range cfg.Kinds {
+		alphas := cfg.Alphas
+		if kind == kindBaseline {
+			alphas = []float64{0}
+		}
+		if kind == kindTruth && !tsum.Simulated {
+			fmt.Fprintln(log, "truth: skipped (real recordings have no noise-free responses)")
+			continue
+		}
+		var sim *trainer.SimilarityData
+		targetID := ""
+		if kind != kindBaseline {
+			var s []float32
+			if kind == kindOther {
+				s = otherTarget
+				targetID = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(cfg.Train))
+			} else {
+				p := filepath.Join(targetDir, targets[kind], rsa.TargetFile)
+				a, err := npy.ReadFile(p)
+				if err != nil {
+					return "", err
+				}
+				if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != n {
+					return "", fmt.Errorf("%s: shape %v, want (%d, %d)", p, a.Shape, n, n)
+				}
+				s = a.Float32()
+				targetID = kind + ":" + filepath.Base(targetDir)
+			}
+			sim = &trainer.SimilarityData{Stimuli: stimuli, Target: s, N: n}
+		}
+		for _, alpha := range alphas {
+			for s := range cfg.Seeds {
+				tc := cfg.Train
+				tc.Seed += uint64(s)
+				if kind != kindBaseline {
+					tc.Reg = trainer.DefaultReg(targetID)
+					tc.Reg.Alpha, tc.Reg.Pairs = alpha, cfg.Pairs
+				}
+				dir, err := runio.StageDir(out, "train", tc)
+				if err != nil {
+					return "", err
+				}
+				fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", kind, alpha, tc.Seed, dir)
+				m, res, err := trainer.Train(ctx, tc, d, dir, trainer.Options{Log: log, Similarity: sim})
+				if err != nil {
+					return "", fmt.Errorf("%s α=%g seed %d: %w", kind, alpha, tc.Seed, err)
+				}
+				r := &modelRun{Kind: kind, Seed: tc.Seed, Alpha: alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs}
+				for _, e := range res.Epochs {
+					r.TrainSecs += e.Seconds
+				}
+				if ex := res.Final().Extra; ex != nil {
+					r.SimLoss = ex["sim_loss"]
+					for k := 0; ; k++ {
+						g, ok := ex[fmt.Sprintf("gamma_%d", k)]
+						if !ok {
+							break
+						}
+						r.Gamma = append(r.Gamma, g)
+					}
+				}
+				r.model = m
+				runs = append(runs, r)
+			}
+		}
+	}
+
+	// 4. Robustness of every model; transfer examples made on the first
+	// baseline model.
+	test := robust.TestImages(d.Test, 0)
+	var transfer []robust.TransferSet
+	for _, r := range runs {
+		if r.Kind == kindBaseline {
+			fmt.Fprintf(log, "transfer examples: PGD on baseline seed %d\n", r.Seed)
+			transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(r.model), "baseline", test, cfg.Robust, 0)
+			if err != nil {
+				return "", err
+			}
+			break
+		}
+	}
+	for _, r := range runs {
+		dir, err := runio.StageDir(out, "robust", struct {
+			Train  string        `json:"train"`
+			Robust robust.Config `json:"robust"`
+		}{filepath.Base(r.TrainDir), cfg.Robust})
+		if err != nil {
+			return "", err
+		}
+		resPath := filepath.Join(dir, "robustness.json")
+		if runio.Done(dir) {
+			var res robust.Result
+			if err := runio.ReadJSON(resPath, &res); err != nil {
+				return "", err
+			}
+			r.Robustness = &res
+			continue
+		}
+		fmt.Fprintf(log, "robustness of %s α=%g seed %d\n", r.Kind, r.Alpha, r.Seed)
+		tr := transfer
+		if r.Kind == kindBaseline {
+			tr = nil // a source is not its own transfer target
+		}
+		res, err := robust.Evaluate(ctx, robust.ModelOf(r.model), test, tr, cfg.Robust, 0, func(f string, a ...any) {
+			fmt.Fprintf(log, f+"\n", a...)
+		})
+		if err != nil {
+			return "", fmt.Errorf("%s α=%g seed %d: %w", r.Kind, r.Alpha, r.Seed, err)
+		}
+		if err := runio.WriteJSON(resPath, res); err != nil {
+			return "", err
+		}
+		if err := runio.MarkDone(dir); err != nil {
+			return "", err
+		}
+		r.Robustness = res
+	}
+
+	// 5. The report.
+	reportDir := filepath.Join(out, "report-"+cfg.Preset+"-"+runio.Hash(cfg))
+	if err := os.MkdirAll(reportDir, 0o755); err != nil {
+		return "", err
+	}
+	if err := writeReport(reportDir, cfg, tsum, runs); err != nil {
+		return "", err
+	}
+	return reportDir, nil
+}
+
+// targetStimuli returns the stimulus image of every target row as
+// [N][32][32] pixels in [0,1]: CIFAR-10 training images for a simulation
+// (cifar_index.npy), else the recordings' images resized to 32×32.
+func targetStimuli(targetDir, neuralDir string, d *cifar.Data) ([]float32, int, error) {
+	if idxPath := filepath.Join(targetDir, stimulusIndexFile); fileExists(idxPath) {
+		a, err := npy.ReadFile(idxPath)
+		if err != nil {
+			return nil, 0, err
+		}
+		idx, err := a.Int()
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", idxPath, err)
+		}
+		return d.Train.GrayFloat(idx), len(idx), nil
+	}
+	a, err := npy.ReadFile(filepath.Join(targetDir, imagesFile))
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := a.Int()
+	if err != nil {
+		return nil, 0, err
+	}
+	ds, err := neural.Load(filepath.Join(neuralDir, neural.ManifestFile))
+	if err != nil {
+		return nil, 0, err
+	}
+	s := ds.Scans[0]
+	out := make([]float32, 0, len(rows)*1024)
+	for _, i := range rows {
+		img := s.Images[i*s.Height*s.Width : (i+1)*s.Height*s.Width]
+		out = append(out, resize01(img, s.Height, s.Width, cifar.Side, cifar.Side)...)
+	}
+	return out, len(rows), nil
+}
+
+// resize01 resamples an h×w image to oh×ow bilinearly (pixel centres
+// aligned) and rescales it to [0,1] by its own range if it is outside.
+func resize01(img []float32, h, w, oh, ow int) []float32 {
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range img {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	scale, shift := float32(1), float32(0)
+	if lo < 0 || hi > 1 {
+		scale, shift = 1/max(hi-lo, 1e-12), lo
+	}
+	out := make([]float32, oh*ow)
+	for y := range oh {
+		fy := min(max((float64(y)+0.5)*float64(h)/float64(oh)-0.5, 0), float64(h-1))
+		y0 := int(fy)
+		y1, ty := min(y0+1, h-1), float32(fy-float64(y0))
+		for x := range ow {
+			fx := min(max((float64(x)+0.5)*float64(w)/float64(ow)-0.5, 0), float64(w-1))
+			x0 := int(fx)
+			x1, tx := min(x0+1, w-1), float32(fx-float64(x0))
+			v := (1-ty)*((1-tx)*img[y0*w+x0]+tx*img[y0*w+x1]) + ty*((1-tx)*img[y1*w+x0]+tx*img[y1*w+x1])
+			out[y*ow+x] = (v - shift) * scale
+		}
+	}
+	return out
+}
+
+// featureSimilarity is the similarity of m's feature map at place on the
+// stimuli (evaluation mode): every feature unit a "neuron", centred across
+// images, each image's vector unit-normalised, S = F·Fᵀ.
+func featureSimilarity(m *nn.ResNet, stimuli []float32, n, place int) []float32 {
+	m.SetTraining(false)
+	defer m.SetTraining(true)
+	const batch = 100
+	var feats []float32
+	dim := 0
+	tape := autograd.NewTape(autograd.NoGrad)
+	sc := cifar.PaperScaling
+	for i0 := 0; i0 < n; i0 += batch {
+		nb := min(batch, n-i0)
+		x := make([]float32, nb*1024)
+		for i, v := range stimuli[i0*1024 : (i0+nb)*1024] {
+			x[i] = sc.Gain * (v - sc.Center)
+		}
+		_, fs := m.ForwardFeatures(tape.Attach(autograd.New(x, nb, 1, cifar.Side, cifar.Side)))
+		f := fs[place]
+		dim = len(f.Data) / nb
+		feats = append(feats, f.Data...)
+		tape.Release()
+	}
+	return rsa.Similarity(feats, n, dim)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
