@@ -3,43 +3,64 @@ package v1sim
 import (
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/brainreg/brainreg/data/npy"
 )
 
-// TestCalibrate measures Stats at a size given by BRAINREG_V1SIM_CALIBRATE
-// ("neurons singleImages"), e.g. "8000 1000"; skipped when unset.
+// TestCalibrate measures Stats for one scan of the Paper configuration,
+// resized by BRAINREG_V1SIM_CALIBRATE="neurons singleImages" (e.g. "8000
+// 5000"); skipped when that is unset. The stimuli are dead leaves (32×32),
+// or the (N, H, W) images in the .npy file BRAINREG_V1SIM_IMAGES names
+// (the README's figures used 5,100 grayscale CIFAR-10 images made so).
+// ADD, MULT, FLOOR and FANO override AddSD, MultSD, NoiseFloor and Fano.
 func TestCalibrate(t *testing.T) {
 	env := os.Getenv("BRAINREG_V1SIM_CALIBRATE")
 	if env == "" {
-		t.Skip("set BRAINREG_V1SIM_CALIBRATE=\"neurons images\" to run")
+		t.Skip(`set BRAINREG_V1SIM_CALIBRATE="neurons images" to run`)
 	}
-	var nn, ni int
-	for k, f := range splitSpace(env) {
-		v, _ := strconv.Atoi(f)
-		if k == 0 {
-			nn = v
-		} else {
-			ni = v
-		}
+	f := strings.Fields(env)
+	if len(f) != 2 {
+		t.Fatalf("BRAINREG_V1SIM_CALIBRATE=%q: want two numbers, neurons and single images", env)
 	}
 	c := Paper()
-	c.Scans, c.Neurons, c.SingleImages = 1, nn, ni
-	if s := os.Getenv("ADD"); s != "" {
-		c.AddSD, _ = strconv.ParseFloat(s, 64)
+	c.Scans = 1
+	var err error
+	if c.Neurons, err = strconv.Atoi(f[0]); err != nil {
+		t.Fatal(err)
 	}
-	if s := os.Getenv("MULT"); s != "" {
-		c.MultSD, _ = strconv.ParseFloat(s, 64)
+	if c.SingleImages, err = strconv.Atoi(f[1]); err != nil {
+		t.Fatal(err)
 	}
-	if s := os.Getenv("FLOOR"); s != "" {
-		c.NoiseFloor, _ = strconv.ParseFloat(s, 64)
+	for name, dst := range map[string]*float64{"ADD": &c.AddSD, "MULT": &c.MultSD, "FLOOR": &c.NoiseFloor, "FANO": &c.Fano} {
+		if s := os.Getenv(name); s != "" {
+			if *dst, err = strconv.ParseFloat(s, 64); err != nil {
+				t.Fatalf("%s=%q: %v", name, s, err)
+			}
+		}
 	}
-	if s := os.Getenv("FANO"); s != "" {
-		c.Fano, _ = strconv.ParseFloat(s, 64)
+	h, w := 32, 32
+	var imgs [][]float32
+	if path := os.Getenv("BRAINREG_V1SIM_IMAGES"); path != "" {
+		a, err := npy.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Shape) != 3 {
+			t.Fatalf("%s: shape %v, want (N, H, W)", path, a.Shape)
+		}
+		h, w = a.Shape[1], a.Shape[2]
+		x := a.Float32()
+		for i := range a.Shape[0] {
+			imgs = append(imgs, x[i*h*w:(i+1)*h*w])
+		}
+	} else {
+		imgs = DeadLeaves(c.Images(), h, w, 7)
 	}
-	imgs := DeadLeaves(c.Images(), 32, 32, 7)
 	start := time.Now()
-	sc, err := GenerateScan(c, imgs, 32, 32, 0)
+	sc, err := GenerateScan(c, imgs, h, w, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,21 +69,6 @@ func TestCalibrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d neurons, %d images, add %.2f mult %.2f fano %.2f floor %.2f: generated in %v; %v", nn, ni, c.AddSD, c.MultSD, c.Fano, c.NoiseFloor, gen, st)
-}
-
-func splitSpace(s string) []string {
-	var out []string
-	cur := ""
-	for _, c := range s + " " {
-		if c == ' ' {
-			if cur != "" {
-				out = append(out, cur)
-			}
-			cur = ""
-		} else {
-			cur += string(c)
-		}
-	}
-	return out
+	t.Logf("%d neurons, %d+%d×%d images %d×%d; AddSD %.2f MultSD %.2f NoiseFloor %.2f Fano %.2f: generated in %v; %v",
+		c.Neurons, c.SingleImages, c.OracleImages, c.OracleRepeats, h, w, c.AddSD, c.MultSD, c.NoiseFloor, c.Fano, gen.Round(time.Millisecond), st)
 }
