@@ -24,12 +24,15 @@ type Stats struct {
 	// Per neuron, over the images shown once: correlation of single-trial
 	// and noise-free responses; median and 10th/90th percentiles.
 	NeuronR, NeuronR10, NeuronR90 float64
+	// Median over neurons of the reliability w = σ/η from the oracle
+	// repeats (the real Antolik regions give 0.57–0.62).
+	Reliability float64
 }
 
 func (s Stats) String() string {
 	return fmt.Sprintf("single-trial vs truth similarity r %.3f (oracle images: single %.3f, repeat mean %.3f, leave-one-out %.3f); "+
-		"neuron single-trial vs truth r median %.3f (10th %.3f, 90th %.3f)",
-		s.SingleVsTruth, s.OracleSingleVsTruth, s.OracleMeanVsTruth, s.OracleLeaveOneOut, s.NeuronR, s.NeuronR10, s.NeuronR90)
+		"neuron single-trial vs truth r median %.3f (10th %.3f, 90th %.3f); reliability w median %.3f",
+		s.SingleVsTruth, s.OracleSingleVsTruth, s.OracleMeanVsTruth, s.OracleLeaveOneOut, s.NeuronR, s.NeuronR10, s.NeuronR90, s.Reliability)
 }
 
 // Measure computes the Stats of a simulated scan (it needs Truth) whose
@@ -86,6 +89,9 @@ func Measure(sc *neural.Scan, oracle []int) (Stats, error) {
 		for _, r := range rsa.LeaveOneOut(rep, reps, m, n) {
 			st.OracleLeaveOneOut += r / float64(reps)
 		}
+		w, _, _ := rsa.Reliability(rep, reps, m, n)
+		slices.Sort(w)
+		st.Reliability = w[len(w)/2]
 	}
 	return st, nil
 }
