@@ -1,0 +1,87 @@
+//go:build !purego
+
+// The end-to-end smoke run trains several models; it runs on the kernels
+// this CPU selects (the pure-Go twins are covered package by package).
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSmokePipeline runs the whole experiment at the smoke preset: target,
+// every model kind, robustness, report; then checks the report's files and
+// that a rerun reuses every stage.
+func TestSmokePipeline(t *testing.T) {
+	out := t.TempDir()
+	cfg, err := pipelinePreset("smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	dir, err := pipeline(context.Background(), cfg, out, "", cifarOptions(t), &log)
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	var res struct {
+		Models []struct {
+			Kind       string
+			CleanAcc   float64 `json:"clean_test_accuracy"`
+			Robustness *struct {
+				Noise []struct {
+					Kind     string
+					Accuracy []float64
+				}
+				Minimal []struct{ Method string }
+			}
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, m := range res.Models {
+		kinds[m.Kind] = true
+		if m.Robustness == nil || len(m.Robustness.Noise) != 3 || len(m.Robustness.Minimal) != 4 {
+			t.Fatalf("%s: incomplete robustness %+v", m.Kind, m.Robustness)
+		}
+		for _, c := range m.Robustness.Noise {
+			if len(c.Accuracy) < 10 {
+				t.Fatalf("%s %s noise: %d levels, want at least 10", m.Kind, c.Kind, len(c.Accuracy))
+			}
+		}
+	}
+	for _, k := range allKinds {
+		if !kinds[k] {
+			t.Fatalf("results.json lacks model kind %s (has %v)", k, kinds)
+		}
+	}
+	for _, f := range []string{"results.csv", "summary.md", "plots/noise_gaussian.png", "plots/noise_gaussian.svg",
+		"plots/minimal_linf_pgd_search.png", "plots/minimal_l2_boundary.svg"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Fatalf("report file %s: %v", f, err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if !strings.Contains(string(md), "## Outcome") || !strings.Contains(string(md), "the neural target") {
+		t.Fatalf("summary.md lacks the outcome:\n%s", md)
+	}
+
+	log.Reset()
+	if _, err := pipeline(context.Background(), cfg, out, "", cifarOptions(t), &log); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "train epoch") || strings.Contains(log.String(), "robust: noise done") {
+		t.Fatalf("the rerun trained or evaluated again:\n%s", log.String())
+	}
+}
