@@ -60,11 +60,22 @@ func (m *Model) initPositions(d *dataset, train []int) {
 				best, bp = score[p], p
 			}
 		}
+		// Keep the random start near the centre unless the peak stands
+		// out of the noise: with T trials a correlation's null variance is
+		// 1/T, so the score's null level is a few /T.
+		if float64(best) < initThreshold/float64(T) {
+			continue
+		}
 		px, py := bp%w, bp/w
 		m.Readout.Positions.Data[2*a] = gridCoord(px, w)
 		m.Readout.Positions.Data[2*a+1] = gridCoord(py, h)
 	}
 }
+
+// initThreshold is the score, in units of 1/trials, above which a
+// neuron's peak is trusted (a pure-noise map peaks at about 5/T over a few
+// hundred pixels).
+var initThreshold = 15.0
 
 // gridCoord maps pixel index i of an axis of n pixels to GridSample's
 // coordinates with aligned corners: 0 → −1, n−1 → 1.
