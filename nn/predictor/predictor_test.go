@@ -272,3 +272,36 @@ func TestFractionOfOracle(t *testing.T) {
 		t.Fatalf("fraction of oracle %v, want %v", mt.FractionOracle, f)
 	}
 }
+
+// TestModelGradient checks the gradient of the whole model's rates (core
+// in training mode, readout, shifter, modulator) with respect to a sample
+// of its parameters against finite differences, on a small model.
+func TestModelGradient(t *testing.T) {
+	c := Tiny()
+	c.Layers, c.Channels, c.InputKernel, c.HiddenKernel, c.Downsample, c.BehaviorHide = 2, 2, 3, 3, 1, 3
+	m, err := New(c, 3, 6, 6, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	fill := func(x *autograd.Tensor, sd float64) {
+		for i := range x.Data {
+			x.Data[i] = float32(sd * r.NormFloat64())
+		}
+	}
+	// The output layers start at zero; give them values so every path counts.
+	fill(m.Shifter.net.out.Weight, 0.3)
+	fill(m.Modulator.net.out.Weight, 0.3)
+	fill(m.Readout.Features, 0.5)
+	x, beh := autograd.Zeros(4, 1, 6, 6), autograd.Zeros(4, 4)
+	fill(x, 1)
+	fill(beh, 1)
+	params := []*autograd.Tensor{m.Readout.Positions, m.Readout.Features, m.Shifter.net.hidden.Weight,
+		m.Shifter.net.out.Weight, m.Modulator.net.hidden.Weight, m.Modulator.net.out.Bias, m.Core.layers[1].conv.Weight}
+	m.Core.layers[0].bn.Stats.Momentum = 0 // repeated forward passes must not move the running statistics
+	m.Core.layers[1].bn.Stats.Momentum = 0
+	f := func(...*autograd.Tensor) *autograd.Tensor { return m.Rates(x, beh) }
+	if err := autograd.CheckGrad(f, params, autograd.CheckOptions{Step: 1e-3, AbsTol: 3e-3, RelTol: 2e-2}); err != nil {
+		t.Fatal(err)
+	}
+}
