@@ -57,11 +57,17 @@ func Paper() Config {
 	}
 }
 
-// Quick is Paper on fewer images, for the default end-to-end run.
+// Quick is Paper on fewer images with shorter searches, for the default
+// end-to-end run: noise on 1,000 test images, PGD and minimal perturbations
+// on 100 (searches of 6 bisections of PGD-10), the Boundary attack on 50
+// with 500 steps.
 func Quick() Config {
 	c := Paper()
-	c.NoiseImages = 2000
-	c.PGDImages, c.MinimalImages, c.BoundaryImages, c.TransferImages = 200, 200, 100, 200
+	c.NoiseImages = 1000
+	c.PGDImages, c.MinimalImages, c.BoundaryImages, c.TransferImages = 100, 100, 50, 100
+	c.SearchLinf.PGD.Steps, c.SearchL2.PGD.Steps = 10, 10
+	c.SearchLinf.Iterations, c.SearchL2.Iterations = 6, 6
+	c.Boundary.Steps = 500
 	return c
 }
 
