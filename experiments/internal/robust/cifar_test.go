@@ -101,7 +101,7 @@ func briefTrain(t *testing.T, train *cifar.Set) *nn.ResNet {
 	net := nn.NewResNet(rand.New(rand.NewPCG(1, 1)), nn.SmallConfig)
 	opt := optim.NewAdam(nn.Parameters(net), 0)
 	tape := autograd.NewTape(autograd.Record)
-	const batch, steps = 32, 25
+	const batch, steps = 32, 12
 	for s := range steps {
 		idx := make([]int, batch)
 		labels := make([]int, batch)

@@ -76,15 +76,15 @@ func Smoke() Config {
 	c := Paper()
 	c.Noise.Levels = map[NoiseKind][]float64{Gaussian: Linspace(0, 0.1, 11), Uniform: Linspace(0, 0.1, 11),
 		SaltPepper: Linspace(0, 0.1, 11)}
-	c.NoiseImages = 50
+	c.NoiseImages = 20
 	c.PGD.Steps = 5
 	c.LinfEps, c.L2Eps = []float64{0.002, 0.008}, []float64{0.1, 0.4}
-	c.PGDImages = 8
+	c.PGDImages = 4
 	c.MinimalImages, c.BoundaryImages, c.BoundaryStarts = 4, 4, 10
 	c.SearchLinf.PGD.Steps, c.SearchL2.PGD.Steps = 5, 5
 	c.SearchLinf.Iterations, c.SearchL2.Iterations = 4, 4
 	c.Boundary.Steps = 50
-	c.TransferLinfEps, c.TransferL2Eps, c.TransferImages = []float64{0.008}, []float64{0.4}, 8
+	c.TransferLinfEps, c.TransferL2Eps, c.TransferImages = []float64{0.008}, []float64{0.4}, 4
 	return c
 }
 
