@@ -57,12 +57,14 @@ func TestConv2dAgainstDefinition(t *testing.T) {
 		restore := setConvBudget(budget)
 		prevDirect := convDirectPixels
 		convDirectPixels = []int{1, 1 << 30}[r.IntN(2)] // per-image GEMMs or one per chunk
-		defer func() { convDirectPixels = prevDirect }()
+		prevPadded := convPaddedPixels
+		convPaddedPixels = []int{1, 1 << 30}[r.IntN(2)] // padded path where it applies, or never
+		defer func() { convDirectPixels, convPaddedPixels = prevDirect, prevPadded }()
 		y := Conv2d(x, w, b, stride, pad)
 		gy := uniform(r, -1, 1, y.Shape...).Data
 		grads := gradFrom(y, gy, []*Tensor{x, w, b})
 		restore()
-		convDirectPixels = prevDirect
+		convDirectPixels, convPaddedPixels = prevDirect, prevPadded
 		wy, wgx, wgw, wgb := naiveConv2d(x, w, stride, pad, gy)
 		for o := range wy {
 			wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%cout])

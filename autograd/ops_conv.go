@@ -96,6 +96,10 @@ func (g convGeom) direct() bool { return g.hwo >= convDirectPixels }
 
 // conv2dForward computes y: [N, Cout, Ho, Wo] = conv(x, w) + bias.
 func conv2dForward(g convGeom, x, w, bias, y []float32) {
+	if g.padded() {
+		conv2dPaddedForward(g, x, w, bias, y)
+		return
+	}
 	for b0 := 0; b0 < g.n; b0 += g.chunk {
 		nb := min(g.chunk, g.n-b0)
 		ncols := nb * g.hwo
@@ -153,6 +157,10 @@ func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32) {
 				gb[co] += float32(s)
 			}
 		})
+	}
+	if gx != nil && g.padded() {
+		conv2dPaddedBackwardInput(g, w, gy, gx)
+		gx = nil
 	}
 	if gx == nil && gw == nil {
 		return

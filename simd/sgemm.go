@@ -191,6 +191,33 @@ func putScratch(s *gemmScratch) {
 // the micro-kernel.
 func gemmSerial(kern gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmSerialB(kern, transA, m, n, k, alpha, a, lda, bSource{transB: transB, b: b, ldb: ldb}, beta, c, ldc)
+}
+
+// bSource says where op(B) comes from: a stored matrix (b, ldb, transB), or,
+// when rowOff is set, rows at arbitrary offsets of b (see SgemmRows).
+type bSource struct {
+	transB bool
+	b      []float32
+	ldb    int
+	rowOff []int
+}
+
+// pack is packB for either kind of source.
+func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
+	if s.rowOff == nil {
+		packB(nr, s.transB, s.b, s.ldb, pc, jc, kc, nc, dst)
+		return
+	}
+	for p := range kc {
+		o := s.rowOff[pc+p] + jc
+		packBRow(nr, s.b[o:o+nc], p, kc, dst)
+	}
+}
+
+// gemmSerialB is gemmSerial with B given by a bSource.
+func gemmSerialB(kern gemmKernel, transA bool, m, n, k int, alpha float32, a []float32, lda int,
+	src bSource, beta float32, c []float32, ldc int) {
 	s := getScratch()
 	defer putScratch(s)
 	mr, nr := kern.mr, kern.nr
@@ -198,7 +225,7 @@ func gemmSerial(kern gemmKernel, transA, transB bool, m, n, k int, alpha float32
 		nc := min(gemmNC, n-jc)
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
-			packB(nr, transB, b, ldb, pc, jc, kc, nc, s.b)
+			src.pack(nr, pc, jc, kc, nc, s.b)
 			// The first slice of k applies the caller's beta; later slices
 			// add to what the earlier ones wrote.
 			betaSlice := beta
@@ -276,17 +303,8 @@ func packB(nr int, transB bool, b []float32, ldb, pc, jc, kc, nc int, dst []floa
 	if !transB {
 		// Stored k×n: walk B row by row (sequential reads) and deal each
 		// row's nr-wide pieces out to the panels.
-		full := nc / nr * nr
 		for p := range kc {
-			src := b[(pc+p)*ldb+jc:][:nc]
-			if full > 0 {
-				copyRows(full/nr, nr, src, nr, dst[p*nr:], kc*nr)
-			}
-			if full < nc {
-				d := dst[full*kc+p*nr:][:nr]
-				copy(d, src[full:])
-				clear(d[nc-full:])
-			}
+			packBRow(nr, b[(pc+p)*ldb+jc:][:nc], p, kc, dst)
 		}
 		return
 	}
@@ -298,6 +316,21 @@ func packB(nr int, transB bool, b []float32, ldb, pc, jc, kc, nc int, dst []floa
 			clear(panel)
 		}
 		transposeRows(cols, kc, b[(jc+q)*ldb+pc:], ldb, panel, nr)
+	}
+}
+
+// packBRow deals row p (of kc) of a B block, src: [nc], out to the nr-wide
+// panels of dst, zero-filling the last panel past nc.
+func packBRow(nr int, src []float32, p, kc int, dst []float32) {
+	nc := len(src)
+	full := nc / nr * nr
+	if full > 0 {
+		copyRows(full/nr, nr, src, nr, dst[p*nr:], kc*nr)
+	}
+	if full < nc {
+		d := dst[full*kc+p*nr:][:nr]
+		copy(d, src[full:])
+		clear(d[nc-full:])
 	}
 }
 
