@@ -6,7 +6,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 export CIFAR10_DIR ?= $(SHARED_DATA)/cifar-10-batches-bin
 export BRAINREG_NEURAL_DIR ?= $(SHARED_DATA)/neural
 
-.PHONY: all build test test-go test-purego bench lint fmt dist
+.PHONY: all build test test-go test-purego bench lint fmt dist fuzz race
 
 # Static binaries for clusters: cifar_reg for each platform, stamped with
 # the commit (cifar_reg version prints it with the CPU features and kernel path).
@@ -27,6 +27,23 @@ test-go:
 
 test-purego:
 	$(GO) test -count=1 -tags purego ./...
+
+# Every decoder a user can feed, fuzzed for FUZZTIME each (seed corpora are
+# in the tests and testdata/fuzz).
+FUZZTIME ?= 15s
+FUZZ_TARGETS := FuzzOpen:./data/cifar FuzzRead:./data/npy FuzzReadManifest:./data/neural FuzzDecode:./nn/checkpoint
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; echo "fuzz $$name $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+# The race detector over the packages that run goroutines (needs cgo).
+# experiments/internal/robust only drives nn/attack's parallel loops and
+# takes minutes under the detector, so nn/attack stands for it.
+RACE_PKGS := ./simd/ ./autograd/ ./data/cifar/ ./nn/attack/
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
 
 # GEMM and vector-kernel benchmarks; compare with ../shared/bench (see README).
 bench:
