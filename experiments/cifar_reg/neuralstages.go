@@ -87,10 +87,10 @@ func presetFor(name string, seed uint64) (neuralPreset, error) {
 		// 2 scans × 500 neurons, 400 single + 20 oracle images × 10.
 		p.Sim = v1sim.Tiny()
 	case "default":
-		// 4 scans × 2,000 neurons, 2,000 single + 100 oracle images × 10:
+		// 4 scans × 1,000 neurons, 2,000 single + 100 oracle images × 10:
 		// a few minutes per scan.
 		p.Sim = v1sim.Paper()
-		p.Sim.Scans, p.Sim.Neurons, p.Sim.SingleImages = 4, 2000, 2000
+		p.Sim.Scans, p.Sim.Neurons, p.Sim.SingleImages = 4, 1000, 2000
 	case "paper":
 		p.Sim = v1sim.Paper()
 	default:

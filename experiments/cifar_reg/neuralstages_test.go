@@ -30,7 +30,7 @@ func cifarOptions(t *testing.T) cifar.Options {
 // TestTinyTargetPipeline runs simulate → predictor → target at the tiny
 // preset, checks the summary and the files, that the denoised target is
 // closer to the noise-free one than the raw single-trial target (measured
-// at this scale: about 0.34 against 0.27), and that a rerun reuses every
+// at this scale: 0.375 against 0.273), and that a rerun reuses every
 // stage.
 func TestTinyTargetPipeline(t *testing.T) {
 	out := t.TempDir()

@@ -57,7 +57,7 @@ func Default() Config {
 		Output: "elu1", InitRange: 0.1, InitFromData: false, FeatureInitSD: 0.01,
 		Shifter: true, Modulator: true, BehaviorHide: 8,
 		Laplace: 0.01, CoreL2: 1e-4, ReadoutL2: 0.01,
-		Batch: 64, LR: 0.005, MaxEpochs: 60, Patience: 4, LRDecay: 0.3, LRSteps: 2,
+		Batch: 64, LR: 0.01, MaxEpochs: 40, Patience: 3, LRDecay: 0.3, LRSteps: 2,
 		ValFraction: 0.1,
 	}
 }
