@@ -60,6 +60,14 @@ func lossGrad(m Model, tape *autograd.Tape, x []float32, shape [3]int, label int
 	return loss, pred, grad
 }
 
+// lossPred is lossGrad without the gradient, on a NoGrad tape (released).
+func lossPred(m Model, tape *autograd.Tape, x []float32, shape [3]int, label int) (loss float64, pred int) {
+	defer tape.Release()
+	logits := m(tape.Attach(autograd.New(x, 1, shape[0], shape[1], shape[2])))
+	checkLabel(logits, label)
+	return float64(autograd.CrossEntropy(logits, []int{label}).Item()), argmax(logits.Data)
+}
+
 // classify writes the predicted class of each of the n images in x
 // ([n][C][H][W]) to pred, on tape (a NoGrad tape of the calling goroutine),
 // which it releases.

@@ -97,18 +97,13 @@ func pgdImage(m Model, w *worker, x0 []float32, shape [3]int, label int, cfg PGD
 	x := make([]float32, len(x0))
 	alpha := cfg.stepSize()
 	bestLoss := math.Inf(-1)
-	if cfg.Eps == 0 { // the ball is the image itself
-		copy(adv, x0)
-		l, pred, _ := lossGrad(m, w.grad, adv, shape, label)
-		return pred != label, l
-	}
-	if cfg.RandomStart { // the clean image is not an iterate: test it first
-		pred := []int{0}
-		classify(m, w.eval, x0, shape, pred)
-		if pred[0] != label {
+	// The clean image first: it is the whole ball when ε = 0, and not an
+	// iterate when the runs start at random points.
+	if cfg.Eps == 0 || cfg.RandomStart {
+		l, pred := lossPred(m, w.eval, x0, shape, label)
+		if cfg.Eps == 0 || pred != label {
 			copy(adv, x0)
-			l, _, _ := lossGrad(m, w.grad, adv, shape, label)
-			return true, l
+			return pred != label, l
 		}
 	}
 	for run := range 1 + cfg.Restarts {
@@ -119,7 +114,14 @@ func pgdImage(m Model, w *worker, x0 []float32, shape [3]int, label int, cfg PGD
 			copy(x, x0)
 		}
 		for step := 0; ; step++ {
-			l, pred, g := lossGrad(m, w.grad, x, shape, label)
+			var l float64
+			var pred int
+			var g []float32
+			if step < cfg.Steps {
+				l, pred, g = lossGrad(m, w.grad, x, shape, label)
+			} else { // the last iterate needs no gradient
+				l, pred = lossPred(m, w.eval, x, shape, label)
+			}
 			if pred != label {
 				copy(adv, x)
 				return true, l
