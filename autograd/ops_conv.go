@@ -158,9 +158,14 @@ func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32) {
 			}
 		})
 	}
-	if gx != nil && g.padded() {
-		conv2dPaddedBackwardInput(g, w, gy, gx)
-		gx = nil
+	if g.padded() {
+		if gx != nil {
+			conv2dPaddedBackwardInput(g, w, gy, gx)
+		}
+		if gw != nil {
+			conv2dPaddedBackwardWeight(g, x, gy, gw)
+		}
+		return
 	}
 	if gx == nil && gw == nil {
 		return

@@ -79,7 +79,7 @@ func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 		for i := lo; i < hi; i++ {
 			g.padImage(p, g.cin, x[i*g.cin*g.hw:][:g.cin*g.hw], xp)
 			// grid: [Cout, H·Wp] = w: [Cout, K] · (im2col rows of xp): [K, H·Wp]
-			simd.SgemmRows(false, g.cout, p.gridN, g.k, 1, w, g.k, xp, off, 0, grid, p.gridN)
+			simd.SgemmRows(false, false, g.cout, p.gridN, g.k, 1, w, g.k, xp, off, 0, grid, p.gridN)
 			for co := range g.cout {
 				for oy := range g.h {
 					dst := y[((i*g.cout+co)*g.h+oy)*g.w:][:g.w]
@@ -123,11 +123,94 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 		for i := lo; i < hi; i++ {
 			g.padImage(p, g.cout, gy[i*g.cout*g.hw:][:g.cout*g.hw], gyp)
 			// grid: [Cin, H·Wp] = w′: [Cin, Cout·kh·kw] · (im2col rows of gyp)
-			simd.SgemmRows(false, g.cin, p.gridN, k2, 1, wf, k2, gyp, off, 0, grid, p.gridN)
+			simd.SgemmRows(false, false, g.cin, p.gridN, k2, 1, wf, k2, gyp, off, 0, grid, p.gridN)
 			for ci := range g.cin {
 				for oy := range g.h {
 					dst := gx[((i*g.cin+ci)*g.h+oy)*g.w:][:g.w]
 					simd.Add(dst, dst, grid[ci*p.gridN+oy*p.wp:][:g.w])
+				}
+			}
+		}
+	})
+}
+
+// convWeightGradImages is how many images one task of the padded path's
+// weight gradient sums over; the tasks' partial sums are added in order.
+// It is fixed, so results do not depend on the thread count.
+const convWeightGradImages = 8
+
+// conv2dPaddedBackwardWeight adds to gw: [Cout, Cin, kh, kw] the weight
+// gradient of a padded-path layer, gw[co, r] += Σ over pixels of
+// gy[co, pixel]·(im2col row r)[pixel], with the whole batch in two padded
+// buffers laid out channel-major, so that one tap's row for all images is a
+// single run:
+//
+//	xp: [Cin, N, Hp, Wp]  (the padded input, as in the forward pass)
+//	gg: [Cout, N, Hp, Wp] (gy at grid position oy·Wp + ox of each image, zeros elsewhere)
+//
+// Grid position t (over all images) of tap (ci, ky, kx) reads
+// xp[ci·N·Hp·Wp + ky·Wp + kx + t]; positions outside the output multiply a
+// zero of gg. The taps are ordered (ky, kx, ci) in the product, so that
+// eight consecutive ones are equally spaced (one channel plane apart) and
+// pack as one transposed strip.
+func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
+	p := g.paddedLayout(1)
+	span := g.n * p.plane // one channel of the batch
+	slack := 2*g.pad*p.wp + 2*g.pad
+	xp := getBuf(g.cin*span + slack)
+	gg := getBuf(g.cout * span)
+	defer putBuf(xp)
+	defer putBuf(gg)
+	clear(xp[g.cin*span:])
+	parallelFor(g.n*max(g.cin, g.cout), grainFor(p.plane), func(lo, hi int) {
+		for q := lo; q < hi; q++ {
+			i, c := q%g.n, q/g.n
+			if c < g.cin {
+				d := xp[c*span+i*p.plane:][:p.plane]
+				clear(d)
+				for y := range g.h {
+					copy(d[(y+g.pad)*p.wp+g.pad:][:g.w], x[((i*g.cin+c)*g.h+y)*g.w:][:g.w])
+				}
+			}
+			if c < g.cout {
+				d := gg[c*span+i*p.plane:][:p.plane]
+				clear(d)
+				for y := range g.h {
+					copy(d[y*p.wp:][:g.w], gy[((i*g.cout+c)*g.h+y)*g.w:][:g.w])
+				}
+			}
+		}
+	})
+	taps := g.kh * g.kw
+	off := make([]int, 0, g.k) // column (ky, kx, ci) of the product
+	for t := range taps {
+		for ci := range g.cin {
+			off = append(off, ci*span+t/g.kw*p.wp+t%g.kw)
+		}
+	}
+	tasks := ceilDiv(g.n, convWeightGradImages)
+	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
+	defer putBuf(parts)
+	parallelFor(tasks, 1, func(lo, hi int) {
+		for task := lo; task < hi; task++ {
+			i0 := task * convWeightGradImages
+			i1 := min(g.n, i0+convWeightGradImages)
+			t0, depth := i0*p.plane, (i1-i0)*p.plane
+			// part: [Cout, K] = gg[:, t0:t0+depth] · (tap rows of xp over the same positions)ᵀ
+			simd.SgemmRows(false, true, g.cout, g.k, depth, 1, gg[t0:], span, xp[t0:], off, 0,
+				parts[task*g.cout*g.k:][:g.cout*g.k], g.k)
+		}
+	})
+	parallelFor(g.cout, 1, func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			for ci := range g.cin {
+				for t := range taps {
+					j := t*g.cin + ci
+					var s float32
+					for task := range tasks {
+						s += parts[(task*g.cout+co)*g.k+j]
+					}
+					gw[(co*g.cin+ci)*taps+t] += s
 				}
 			}
 		}

@@ -17,6 +17,52 @@ func selectKernel() gemmKernel {
 	return goKernel
 }
 
+// selectRowsKernel picks SgemmRows's kernel with a rows variant: the 8×32
+// AVX-512 one, whose 8-row tile also fits the 16, 32 and 64 output channels
+// of small convolutions better than 12 rows do.
+func selectRowsKernel() gemmKernel {
+	if cpuid.CPU.Supports(cpuid.AVX512F) {
+		return avx512Kernel8x32
+	}
+	return gemmKernel{}
+}
+
+var avx512Kernel8x32 = gemmKernel{name: "avx512-8x32", mr: 8, nr: 32, run: kernel8x32AVX512, rows: kernel8x32RowsAVX512}
+
+// sgemmKernel8x32AVX512 is the 8×32 AVX-512 micro-kernel: the loop of
+// sgemmKernel6x16AVX2 with 8 and 32 in place of 6 and 16.
+//
+//go:noescape
+func sgemmKernel8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// sgemmKernel8x32RowsAVX512 is its rows variant, the loop of
+// microKernelRowsGo for mr=8, nr=32:
+//
+//	for i := range 8 { for j := range 32 {
+//		var acc float32
+//		for p := range kc { acc += a[p*8+i] * b[off[p]+j] }   // fused multiply-add
+//		c[i*ldc+j] = alpha*acc + beta*c[i*ldc+j]   // c not read when beta == 0
+//	}}
+//
+//go:noescape
+func sgemmKernel8x32RowsAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, alpha, beta float32)
+
+func kernel8x32AVX512(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[kc*8-1]
+	_ = b[kc*32-1]
+	_ = c[7*ldc+31]
+	sgemmKernel8x32AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// kernel8x32RowsAVX512 relies on its caller (SgemmRows) for
+// off[p]+32 <= len(b), which it checked once for all panels.
+func kernel8x32RowsAVX512(kc int, a, b []float32, off []int, c []float32, ldc int, alpha, beta float32) {
+	_ = a[kc*8-1]
+	_ = off[kc-1]
+	_ = c[7*ldc+31]
+	sgemmKernel8x32RowsAVX512(kc, &a[0], &b[0], &off[0], &c[0], ldc, alpha, beta)
+}
+
 // useAsm says whether the assembly vector kernels run: they need AVX2 and FMA.
 var useAsm = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
 
@@ -63,7 +109,7 @@ func availableKernels() []gemmKernel {
 		ks = append(ks, gemmKernel{name: "avx2-fma", mr: 6, nr: 16, run: kernel6x16AVX2})
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F) {
-		ks = append(ks, gemmKernel{name: "avx512", mr: 12, nr: 32, run: kernel12x32AVX512})
+		ks = append(ks, gemmKernel{name: "avx512", mr: 12, nr: 32, run: kernel12x32AVX512}, avx512Kernel8x32)
 	}
 	return ks
 }

@@ -8,6 +8,9 @@ const useAsm = false
 
 func selectKernel() gemmKernel { return goKernel }
 
+// selectRowsKernel: SgemmRows packs B for the Go kernel like Sgemm.
+func selectRowsKernel() gemmKernel { return gemmKernel{} }
+
 // availableKernels lists every micro-kernel this build can run.
 func availableKernels() []gemmKernel { return []gemmKernel{goKernel} }
 

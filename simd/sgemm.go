@@ -209,9 +209,44 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 		packB(nr, s.transB, s.b, s.ldb, pc, jc, kc, nc, dst)
 		return
 	}
-	for p := range kc {
-		o := s.rowOff[pc+p] + jc
-		packBRow(nr, s.b[o:o+nc], p, kc, dst)
+	if !s.transB {
+		for p := range kc {
+			o := s.rowOff[pc+p] + jc
+			packBRow(nr, s.b[o:o+nc], p, kc, dst)
+		}
+		return
+	}
+	// op(B)[p][j] = b[rowOff[j]+p]: column j of the block is a run of b.
+	// Eight columns whose runs are equally spaced transpose as one strip.
+	for q := 0; q < nc; q += nr {
+		cols := min(nr, nc-q)
+		panel := dst[q*kc : (q+nr)*kc]
+		if cols < nr {
+			clear(panel)
+		}
+		off := s.rowOff[jc+q:][:cols]
+		for j := 0; j < cols; j += 8 {
+			g := min(8, cols-j)
+			lds := 0
+			if g == 8 {
+				lds = off[j+1] - off[j]
+				for r := j + 2; r < j+8; r++ {
+					if off[r]-off[r-1] != lds {
+						lds = 0
+						break
+					}
+				}
+			}
+			if lds > 0 {
+				transposeRows(8, kc, s.b[off[j]+pc:], lds, panel[j:], nr)
+				continue
+			}
+			for r := j; r < j+g; r++ {
+				for p, v := range s.b[off[r]+pc:][:kc] {
+					panel[p*nr+r] = v
+				}
+			}
+		}
 	}
 }
 
@@ -221,6 +256,10 @@ func gemmSerialB(kern gemmKernel, transA bool, m, n, k int, alpha float32, a []f
 	s := getScratch()
 	defer putScratch(s)
 	mr, nr := kern.mr, kern.nr
+	if src.rowOff != nil && !src.transB && kern.rows != nil && nr == gemmMaxNR {
+		gemmRowsDirect(kern, s, transA, m, n, k, alpha, a, lda, src, beta, c, ldc)
+		return
+	}
 	for jc := 0; jc < n; jc += gemmNC {
 		nc := min(gemmNC, n-jc)
 		for pc := 0; pc < k; pc += gemmKC {
@@ -246,6 +285,51 @@ func gemmSerialB(kern gemmKernel, transA bool, m, n, k int, alpha float32, a []f
 							kern.run(kc, ap, bp, c[cOff:], ldc, alpha, betaSlice)
 							continue
 						}
+						kern.run(kc, ap, bp, s.edge[:], nr, alpha, 0)
+						mergeEdge(rows, cols, nr, s.edge[:], betaSlice, c[cOff:], ldc)
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemmRowsDirect is gemmSerialB for B given by row offsets with a kernel
+// that reads those rows in place: only A is packed. A last panel narrower
+// than nr is packed and run through the ordinary kernel.
+func gemmRowsDirect(kern gemmKernel, s *gemmScratch, transA bool, m, n, k int, alpha float32, a []float32, lda int,
+	src bSource, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		off := src.rowOff[pc : pc+kc]
+		betaSlice := beta
+		if pc > 0 {
+			betaSlice = 1
+		}
+		for ic := 0; ic < m; ic += gemmMC {
+			mc := min(gemmMC, m-ic)
+			packA(mr, transA, a, lda, ic, pc, mc, kc, s.a)
+			for jr := 0; jr < n; jr += nr {
+				cols := min(nr, n-jr)
+				var bp []float32
+				if cols < nr {
+					bp = s.b[:nr*kc]
+					for p, o := range off {
+						packBRow(nr, src.b[o+jr:o+n], p, kc, bp)
+					}
+				}
+				for ir := 0; ir < mc; ir += mr {
+					rows := min(mr, mc-ir)
+					ap := s.a[ir*kc : (ir+mr)*kc]
+					cOff := (ic+ir)*ldc + jr
+					switch {
+					case rows == mr && cols == nr:
+						kern.rows(kc, ap, src.b[jr:], off, c[cOff:], ldc, alpha, betaSlice)
+					case cols == nr:
+						kern.rows(kc, ap, src.b[jr:], off, s.edge[:], nr, alpha, 0)
+						mergeEdge(rows, cols, nr, s.edge[:], betaSlice, c[cOff:], ldc)
+					default:
 						kern.run(kc, ap, bp, s.edge[:], nr, alpha, 0)
 						mergeEdge(rows, cols, nr, s.edge[:], betaSlice, c[cOff:], ldc)
 					}

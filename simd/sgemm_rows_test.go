@@ -10,18 +10,32 @@ import (
 
 // SgemmRows must give what Sgemm gives on the materialised B, to the bit,
 // and match the naive reference, for random shapes and overlapping rows.
-func TestSgemmRowsConformance(t *testing.T) { forEachKernel(t, testSgemmRowsConformance) }
+func TestSgemmRowsConformance(t *testing.T) {
+	saved := rowsKernel
+	defer func() { rowsKernel = saved }()
+	goRows := gemmKernel{name: "purego-8x32-rows", mr: 8, nr: 32,
+		run: func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+			microKernelGo(8, 32, kc, a, b, c, ldc, alpha, beta)
+		},
+		rows: func(kc int, a, b []float32, off []int, c []float32, ldc int, alpha, beta float32) {
+			microKernelRowsGo(8, 32, kc, a, b, off, c, ldc, alpha, beta)
+		}}
+	for _, rk := range []gemmKernel{{}, goRows, saved} {
+		rowsKernel = rk
+		t.Run("rows="+rk.name, func(t *testing.T) { forEachKernel(t, testSgemmRowsConformance) })
+	}
+}
 
 func testSgemmRowsConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	defer SetThreads(SetThreads(1))
-	sizes := []int{1, 2, 5, 7, 12, 13, 16, 17, 31, 32, 33, 100, 255, 256, 257, 700}
-	for trial := range 60 {
+	sizes := []int{1, 2, 5, 7, 8, 12, 13, 16, 17, 31, 32, 33, 64, 100, 255, 256, 257, 700}
+	for trial := range 100 {
 		m, n, k := sizes[r.IntN(len(sizes))], sizes[r.IntN(len(sizes))], sizes[r.IntN(len(sizes))]
 		if trial == 0 {
 			m, n, k = 20, gemmNC+45, 300 // more than one nc and kc block
 		}
-		transA := trial%2 == 1
+		transA, transB := trial%2 == 1, trial%4 >= 2
 		alpha, beta := float32(1), float32(trial%3)*0.5
 		pad := trial % 3
 		lda := k + pad
@@ -30,29 +44,43 @@ func testSgemmRowsConformance(t *testing.T) {
 			lda, aRows = m+pad, k
 		}
 		a := randSlice(r, aRows*lda)
-		b := randSlice(r, n+3*k+r.IntN(50))
-		rowOff := make([]int, k)
-		bm := make([]float32, k*n) // B materialised
+		// B materialised as stored (k×n, or n×k with transB), ldb wide;
+		// with transB, some runs of rows are equally spaced.
+		rows, rowLen := k, n
+		if transB {
+			rows, rowLen = n, k
+		}
+		b := randSlice(r, rowLen+3*rows+r.IntN(50))
+		rowOff := make([]int, rows)
+		bm := make([]float32, rows*rowLen)
+		step := 1 + r.IntN(3)
 		for p := range rowOff {
-			rowOff[p] = r.IntN(len(b) - n + 1)
-			copy(bm[p*n:], b[rowOff[p]:rowOff[p]+n])
+			rowOff[p] = r.IntN(len(b) - rowLen + 1)
+			if transB && p > 0 && p%11 != 0 && rowOff[p-1]+step+rowLen <= len(b) {
+				rowOff[p] = rowOff[p-1] + step
+			}
+			copy(bm[p*rowLen:], b[rowOff[p]:rowOff[p]+rowLen])
 		}
 		ldc := n + pad
 		c := randSlice(r, m*ldc)
 		c2 := append([]float32(nil), c...)
-		want := naiveGemm(transA, false, m, n, k, alpha, a, lda, bm, n, beta, c, ldc)
-		SgemmRows(transA, m, n, k, alpha, a, lda, b, rowOff, beta, c, ldc)
-		Sgemm(transA, false, m, n, k, alpha, a, lda, bm, n, beta, c2, ldc)
+		want := naiveGemm(transA, transB, m, n, k, alpha, a, lda, bm, rowLen, beta, c, ldc)
+		SgemmRows(transA, transB, m, n, k, alpha, a, lda, b, rowOff, beta, c, ldc)
+		// Sgemm with the kernel SgemmRows picks gives the same bits.
+		saved := kernel
+		kernel = rowsKernelFor(m)
+		Sgemm(transA, transB, m, n, k, alpha, a, lda, bm, rowLen, beta, c2, ldc)
+		kernel = saved
 		tol := 1e-5 * float64(k+4)
 		for i := range m {
 			for j := range ldc {
 				got := c[i*ldc+j]
 				if math.Float32bits(got) != math.Float32bits(c2[i*ldc+j]) {
-					t.Fatalf("m=%d n=%d k=%d tA=%v: C[%d][%d]=%v, Sgemm gives %v", m, n, k, transA, i, j, got, c2[i*ldc+j])
+					t.Fatalf("m=%d n=%d k=%d tA=%v tB=%v: C[%d][%d]=%v, Sgemm gives %v", m, n, k, transA, transB, i, j, got, c2[i*ldc+j])
 				}
 				if j < n {
 					if w := want[i*ldc+j]; math.Abs(float64(got)-w) > tol*(1+math.Abs(w)) {
-						t.Fatalf("m=%d n=%d k=%d tA=%v: C[%d][%d]=%v, want %v", m, n, k, transA, i, j, got, w)
+						t.Fatalf("m=%d n=%d k=%d tA=%v tB=%v: C[%d][%d]=%v, want %v", m, n, k, transA, transB, i, j, got, w)
 					}
 				}
 			}
@@ -67,10 +95,11 @@ func TestSgemmRowsPanics(t *testing.T) {
 		call func()
 		want string
 	}{
-		{"short rowOff", func() { SgemmRows(false, 2, 2, 3, 1, a, 3, b, []int{0, 1}, 0, c, 2) }, "len(rowOff)=2"},
-		{"row outside", func() { SgemmRows(false, 2, 2, 3, 1, a, 3, b, []int{0, 1, 5}, 0, c, 2) }, "rowOff[2]=5"},
-		{"negative row", func() { SgemmRows(false, 2, 2, 3, 1, a, 3, b, []int{0, -1, 2}, 0, c, 2) }, "rowOff[1]=-1"},
-		{"short c", func() { SgemmRows(false, 2, 2, 3, 1, a, 3, b, []int{0, 1, 2}, 0, c[:3], 2) }, "len(c)=3"},
+		{"short rowOff", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, 1}, 0, c, 2) }, "len(rowOff)=2"},
+		{"row outside", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, 1, 5}, 0, c, 2) }, "rowOff[2]=5"},
+		{"negative row", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, -1, 2}, 0, c, 2) }, "rowOff[1]=-1"},
+		{"short rowOff transposed", func() { SgemmRows(false, true, 2, 2, 3, 1, a, 3, b, []int{0}, 0, c, 2) }, "need n=2"},
+		{"short c", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, 1, 2}, 0, c[:3], 2) }, "len(c)=3"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
