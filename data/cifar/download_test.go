@@ -191,7 +191,7 @@ func TestDownloadFailures(t *testing.T) {
 		{"not found", l, archive, false, "/nothing.tar.gz", "cifar: URL: 404 Not Found"},
 		{"bad file in archive", badFiles, archive, false, "",
 			fmt.Sprintf("cifar: archive URL holds bad files: cifar: CACHE/%s/data_batch_1.bin: checksum mismatch: MD5 %s (%d bytes), "+
-				"want MD5 %s: corrupt or not the official CIFAR-10 file (skip verification to load another copy)",
+				"want MD5 %s: corrupt or not the official CIFAR-10 file (-skip-verify loads another copy)",
 				l.Dir, l.Train[0].MD5, 5*3073, badFiles.Train[0].MD5)},
 	} {
 		t.Run(c.name, func(t *testing.T) {

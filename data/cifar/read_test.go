@@ -159,10 +159,10 @@ func TestFileErrors(t *testing.T) {
 			fmt.Sprintf("%s: wrong size: %d bytes, %s: truncated or not the official CIFAR-10 file", name, 3073*3, want), ErrSize},
 		{"corrupt", corrupt, false,
 			fmt.Sprintf("%s: checksum mismatch: MD5 %s (%d bytes), want MD5 %s: corrupt or not the official CIFAR-10 file "+
-				"(skip verification to load another copy)", name, md5hex(corrupt), len(good), sum), ErrChecksum},
+				"(-skip-verify loads another copy)", name, md5hex(corrupt), len(good), sum), ErrChecksum},
 		{"foreign", foreign, false,
 			fmt.Sprintf("%s: checksum mismatch: MD5 %s (%d bytes), want MD5 %s: corrupt or not the official CIFAR-10 file "+
-				"(skip verification to load another copy)", name, md5hex(foreign), len(good), sum), ErrChecksum},
+				"(-skip-verify loads another copy)", name, md5hex(foreign), len(good), sum), ErrChecksum},
 		{"bad label", badLabel, true, name + ": record 2: label out of range: label 10, want 0..9", ErrLabel},
 	} {
 		t.Run(c.name, func(t *testing.T) {

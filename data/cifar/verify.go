@@ -49,7 +49,7 @@ func checkMD5(l Layout, path string, f FileSpec, sum []byte, size int64) error {
 		return nil
 	}
 	return fmt.Errorf("cifar: %s: %w: MD5 %s (%d bytes), want MD5 %s: corrupt or not the official %s file "+
-		"(skip verification to load another copy)", path, ErrChecksum, got, size, f.MD5, l.Name)
+		"(-skip-verify loads another copy)", path, ErrChecksum, got, size, f.MD5, l.Name)
 }
 
 // checkLabels checks the label bytes of every record in data (whole records, as in the file).
