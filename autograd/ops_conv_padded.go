@@ -16,11 +16,13 @@ import "github.com/brainreg/brainreg/simd"
 // and no col2im either. Images run in parallel, one product each, and each
 // writes only its own output: results do not depend on the thread count.
 
-// convPaddedPixels is the smallest plane (H·W) that takes the padded path:
-// the H×Wp grid wastes 2·pad/Wp of the product, a quarter on 8×8 planes,
-// where the column-matrix path is cheaper. A variable so that tests can
-// force either path.
-var convPaddedPixels = 256
+// convPaddedPixels is the smallest plane (H·W) that takes the padded path.
+// The H×Wp grid wastes 2·pad/Wp of the product (a quarter on 8×8 planes,
+// and 8×10 = 80 columns fill 32-wide tiles poorly), but building no column
+// matrix still made a small ResNet step with 8×8 planes on this path about
+// 8% cheaper; 4×4 planes (ResNet-18's last stage) stay on the column-matrix
+// path. A variable so that tests can force either path.
+var convPaddedPixels = 64
 
 // padded reports whether the layer takes the padded path. The choice
 // depends on the layer's shape only.
