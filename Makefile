@@ -31,7 +31,8 @@ test-purego:
 # Every decoder a user can feed, fuzzed for FUZZTIME each (seed corpora are
 # in the tests and testdata/fuzz).
 FUZZTIME ?= 15s
-FUZZ_TARGETS := FuzzOpen:./data/cifar FuzzRead:./data/npy FuzzReadManifest:./data/neural FuzzDecode:./nn/checkpoint
+FUZZ_TARGETS := FuzzOpen:./data/cifar FuzzRead:./data/npy FuzzReadManifest:./data/neural FuzzDecode:./nn/checkpoint \
+	FuzzTrainFlags:./experiments/cifar_reg
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		name=$${t%%:*}; pkg=$${t#*:}; echo "fuzz $$name $$pkg"; \

@@ -126,7 +126,7 @@ func runPipeline(ctx context.Context, args []string) error {
 		cfg.Alphas = nil
 		for _, f := range strings.Split(*alphas, ",") {
 			a, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || a < 0 {
+			if err != nil || !(a >= 0) || math.IsInf(a, 0) {
 				return fmt.Errorf("-alpha: %q is not a weight ≥ 0", f)
 			}
 			cfg.Alphas = append(cfg.Alphas, a)

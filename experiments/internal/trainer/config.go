@@ -6,6 +6,7 @@ package trainer
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/brainreg/brainreg/nn"
@@ -65,16 +66,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-epochs %d: want at least 1", c.Epochs)
 	case c.Batch < 2:
 		return fmt.Errorf("-batch %d: want at least 2 (batch norm needs two images)", c.Batch)
-	case c.LR <= 0:
-		return fmt.Errorf("-lr %g: want a positive learning rate", c.LR)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("-lr %g: want a positive, finite learning rate", c.LR)
+	case !(c.Momentum >= 0 && c.Momentum < 1):
+		return fmt.Errorf("-momentum %g: want 0 ≤ momentum < 1", c.Momentum)
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):
+		return fmt.Errorf("-wd %g: want a finite weight decay ≥ 0", c.WeightDecay)
 	case c.Schedule != "paper" && c.Schedule != "cosine" && c.Schedule != "step":
 		return fmt.Errorf("-schedule %q: want paper, cosine or step", c.Schedule)
 	case c.Nesterov && c.Momentum <= 0:
 		return fmt.Errorf("-nesterov needs -momentum > 0")
 	case c.EvalBatch < 1:
 		return fmt.Errorf("-eval-batch %d: want at least 1", c.EvalBatch)
-	case c.Reg != nil && c.Reg.Alpha < 0:
-		return fmt.Errorf("-alpha %g: want a weight ≥ 0", c.Reg.Alpha)
+	case c.Reg != nil && (!(c.Reg.Alpha >= 0) || math.IsInf(c.Reg.Alpha, 0)):
+		return fmt.Errorf("-alpha %g: want a finite weight ≥ 0", c.Reg.Alpha)
 	case c.Reg != nil && c.Reg.Alpha > 0 && c.Reg.Pairs < 1:
 		return fmt.Errorf("-pairs %d: want at least 1", c.Reg.Pairs)
 	case c.Reg != nil && c.Reg.Alpha > 0 && (c.Reg.Eps <= 0 || c.Reg.Eps >= 1):
