@@ -223,6 +223,32 @@ func gradCases() []gradCase {
 				return BatchNorm2d(x[0], x[1], x[2], st, false)
 			}},
 
+		// Batch norm, residual and ReLU fused.
+		{name: "batch_norm2d_relu train residual", ops: []string{opBatchNorm2dReLU},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 2, 3, 2, 2, 3), uniform(r, 0.5, 1.5, 2), uniform(r, -1, 1, 2), awayFromZero(r, 3, 2, 2, 3))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				return BatchNormReLU(x[0], x[1], x[2], NewBatchNormStats(2), true, x[3])
+			},
+			// A small step: more outputs than in the ReLU rows, none placed away from the kink.
+			opt: CheckOptions{Step: 1e-3}},
+		{name: "batch_norm2d_relu train", ops: []string{opBatchNorm2dReLU},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 2, 2, 3, 2, 2), uniform(r, 0.5, 1.5, 3), uniform(r, -1, 1, 3))
+			},
+			f:   func(x ...*Tensor) *Tensor { return BatchNormReLU(x[0], x[1], x[2], NewBatchNormStats(3), true, nil) },
+			opt: CheckOptions{Step: 1e-3}},
+		{name: "batch_norm2d_relu eval residual", ops: []string{opBatchNorm2dReLU},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 2, 2, 2, 2, 3), uniform(r, 0.5, 1.5, 2), uniform(r, -1, 1, 2), awayFromZero(r, 2, 2, 2, 3))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				st := &BatchNormStats{Mean: []float32{0.3, -0.2}, Var: []float32{0.5, 2}, Eps: 1e-5}
+				return BatchNormReLU(x[0], x[1], x[2], st, false, x[3])
+			},
+			opt: CheckOptions{Step: 1e-3}},
+
 		// Pooling.
 		{name: "max_pool2d 3 s2 p1", ops: []string{opMaxPool2d},
 			inputs: func(r *rand.Rand) []*Tensor { return ins(distinct(r, 2, 2, 5, 6)) },

@@ -77,6 +77,15 @@ func (b *BatchNorm2d) Forward(x *autograd.Tensor) *autograd.Tensor {
 	return autograd.BatchNorm2d(x, b.Weight, b.Bias, b.Stats, b.training)
 }
 
+// ForwardReLU returns relu(b(x) + residual) (residual nil for none) as one
+// fused operation: the numbers of the composition, fewer tensors kept.
+func (b *BatchNorm2d) ForwardReLU(x, residual *autograd.Tensor) *autograd.Tensor {
+	if b.training {
+		b.NumBatchesTracked++
+	}
+	return autograd.BatchNormReLU(x, b.Weight, b.Bias, b.Stats, b.training, residual)
+}
+
 func (b *BatchNorm2d) Visit(prefix string, fn func(string, Entry)) {
 	c := len(b.Stats.Mean)
 	fn(prefix+"weight", Entry{Param: b.Weight})

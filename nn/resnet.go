@@ -39,13 +39,12 @@ func NewBasicBlock(r *rand.Rand, in, out, stride int) *BasicBlock {
 
 // x: [N, in, H, W] → [N, out, H/stride, W/stride]
 func (b *BasicBlock) Forward(x *autograd.Tensor) *autograd.Tensor {
-	y := autograd.ReLU(b.BN1.Forward(b.Conv1.Forward(x)))
-	y = b.BN2.Forward(b.Conv2.Forward(y))
+	y := b.BN1.ForwardReLU(b.Conv1.Forward(x), nil)
 	short := x
 	if b.Down != nil {
 		short = b.DownBN.Forward(b.Down.Forward(x))
 	}
-	return autograd.ReLU(autograd.Add(y, short))
+	return b.BN2.ForwardReLU(b.Conv2.Forward(y), short)
 }
 
 func (b *BasicBlock) Visit(prefix string, fn func(string, Entry)) {
@@ -134,7 +133,7 @@ func (m *ResNet) Forward(x *autograd.Tensor) *autograd.Tensor {
 // penalty reads: the stem's output and the output of every stage, in that
 // order (for ResNet-18: conv layers 1, 5, 9, 13 and 17).
 func (m *ResNet) ForwardFeatures(x *autograd.Tensor) (logits *autograd.Tensor, features []*autograd.Tensor) {
-	y := autograd.ReLU(m.BN1.Forward(m.Conv1.Forward(x)))
+	y := m.BN1.ForwardReLU(m.Conv1.Forward(x), nil)
 	features = append(features, y)
 	for _, stage := range m.Stages {
 		for _, b := range stage {
