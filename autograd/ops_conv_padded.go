@@ -143,46 +143,24 @@ const convWeightGradImages = 8
 
 // conv2dPaddedBackwardWeight adds to gw: [Cout, Cin, kh, kw] the weight
 // gradient of a padded-path layer, gw[co, r] += Σ over pixels of
-// gy[co, pixel]·(im2col row r)[pixel], with the whole batch in two padded
-// buffers laid out channel-major, so that one tap's row for all images is a
-// single run:
+// gy[co, pixel]·(im2col row r)[pixel]. The batch is cut into tasks of
+// convWeightGradImages images; each task copies its images into two padded
+// buffers laid out channel-major, so that one tap's row over all the task's
+// images is a single run:
 //
-//	xp: [Cin, N, Hp, Wp]  (the padded input, as in the forward pass)
-//	gg: [Cout, N, Hp, Wp] (gy at grid position oy·Wp + ox of each image, zeros elsewhere)
+//	xp: [Cin, B, Hp, Wp]  (the padded input, as in the forward pass)
+//	gg: [Cout, B, Hp, Wp] (gy at grid position oy·Wp + ox of each image, zeros elsewhere)
 //
-// Grid position t (over all images) of tap (ci, ky, kx) reads
-// xp[ci·N·Hp·Wp + ky·Wp + kx + t]; positions outside the output multiply a
-// zero of gg. The taps are ordered (ky, kx, ci) in the product, so that
-// eight consecutive ones are equally spaced (one channel plane apart) and
-// pack as one transposed strip.
+// Grid position t of tap (ci, ky, kx) reads xp[ci·B·Hp·Wp + ky·Wp + kx + t];
+// positions outside the output multiply a zero of gg. The taps are ordered
+// (ky, kx, ci) in the product, so that eight consecutive ones are equally
+// spaced (one channel plane apart) and pack as one transposed strip. The
+// tasks' partial sums are added in task order.
 func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 	p := g.paddedLayout(1)
-	span := g.n * p.plane // one channel of the batch
+	const b = convWeightGradImages
+	span := b * p.plane // one channel of a task's images
 	slack := 2*g.pad*p.wp + 2*g.pad
-	xp := getBuf(g.cin*span + slack)
-	gg := getBuf(g.cout * span)
-	defer putBuf(xp)
-	defer putBuf(gg)
-	clear(xp[g.cin*span:])
-	parallelFor(g.n*max(g.cin, g.cout), grainFor(p.plane), func(lo, hi int) {
-		for q := lo; q < hi; q++ {
-			i, c := q%g.n, q/g.n
-			if c < g.cin {
-				d := xp[c*span+i*p.plane:][:p.plane]
-				clear(d)
-				for y := range g.h {
-					copy(d[(y+g.pad)*p.wp+g.pad:][:g.w], x[((i*g.cin+c)*g.h+y)*g.w:][:g.w])
-				}
-			}
-			if c < g.cout {
-				d := gg[c*span+i*p.plane:][:p.plane]
-				clear(d)
-				for y := range g.h {
-					copy(d[y*p.wp:][:g.w], gy[((i*g.cout+c)*g.h+y)*g.w:][:g.w])
-				}
-			}
-		}
-	})
 	taps := g.kh * g.kw
 	off := make([]int, 0, g.k) // column (ky, kx, ci) of the product
 	for t := range taps {
@@ -190,16 +168,38 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 			off = append(off, ci*span+t/g.kw*p.wp+t%g.kw)
 		}
 	}
-	tasks := ceilDiv(g.n, convWeightGradImages)
+	tasks := ceilDiv(g.n, b)
 	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
 	defer putBuf(parts)
 	parallelFor(tasks, 1, func(lo, hi int) {
+		xp := getBuf(g.cin*span + slack)
+		gg := getBuf(g.cout * span)
+		defer putBuf(xp)
+		defer putBuf(gg)
 		for task := lo; task < hi; task++ {
-			i0 := task * convWeightGradImages
-			i1 := min(g.n, i0+convWeightGradImages)
-			t0, depth := i0*p.plane, (i1-i0)*p.plane
-			// part: [Cout, K] = gg[:, t0:t0+depth] · (tap rows of xp over the same positions)ᵀ
-			simd.SgemmRows(false, true, g.cout, g.k, depth, 1, gg[t0:], span, xp[t0:], off, 0,
+			i0 := task * b
+			nb := min(b, g.n-i0)
+			// Unused image slots and the slack are read only at positions
+			// where gg is zero; zero them so that stale pool contents
+			// (possibly Inf) cannot make NaN.
+			clear(xp)
+			clear(gg)
+			for i := range nb {
+				for c := range g.cin {
+					d := xp[c*span+i*p.plane:][:p.plane]
+					for y := range g.h {
+						copy(d[(y+g.pad)*p.wp+g.pad:][:g.w], x[(((i0+i)*g.cin+c)*g.h+y)*g.w:][:g.w])
+					}
+				}
+				for c := range g.cout {
+					d := gg[c*span+i*p.plane:][:p.plane]
+					for y := range g.h {
+						copy(d[y*p.wp:][:g.w], gy[(((i0+i)*g.cout+c)*g.h+y)*g.w:][:g.w])
+					}
+				}
+			}
+			// part: [Cout, K] = gg · (tap rows of xp)ᵀ over the task's grid
+			simd.SgemmRows(false, true, g.cout, g.k, nb*p.plane, 1, gg, span, xp, off, 0,
 				parts[task*g.cout*g.k:][:g.cout*g.k], g.k)
 		}
 	})

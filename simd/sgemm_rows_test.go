@@ -113,3 +113,45 @@ func TestSgemmRowsPanics(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSgemmRows: the products of a small ResNet's first-stage 3×3
+// convolution (16 channels, 32×32 planes, one image padded to 34×34) on the
+// padded path: forward [16, 144]·rows [144, 32·34], and the weight gradient
+// over eight images [16, 8·34·34]·(rows)ᵀ.
+func BenchmarkSgemmRows(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const c, wp, plane = 16, 34, 34 * 34
+	k := c * 9
+	off := make([]int, 0, k)
+	for ci := range c {
+		for t := range 9 {
+			off = append(off, ci*plane+t/3*wp+t%3)
+		}
+	}
+	x := randSlice(r, c*plane+2)
+	w := randSlice(r, c*k)
+	out := make([]float32, c*32*wp)
+	b.Run("forward", func(b *testing.B) {
+		for b.Loop() {
+			SgemmRows(false, false, c, 32*wp, k, 1, w, k, x, off, 0, out, 32*wp)
+		}
+		b.ReportMetric(2*float64(c*k*32*wp)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	const imgs = 8
+	span := imgs * plane
+	xs := randSlice(r, c*span+2*wp+2)
+	gg := randSlice(r, c*span)
+	offT := make([]int, 0, k)
+	for t := range 9 {
+		for ci := range c {
+			offT = append(offT, ci*span+t/3*wp+t%3)
+		}
+	}
+	gw := make([]float32, c*k)
+	b.Run("weight-grad", func(b *testing.B) {
+		for b.Loop() {
+			SgemmRows(false, true, c, k, span, 1, gg, span, xs, offT, 0, gw, k)
+		}
+		b.ReportMetric(2*float64(c*k*span)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}
