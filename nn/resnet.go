@@ -82,6 +82,10 @@ var (
 	ResNet18Config = ResNetConfig{InChannels: 1, Classes: 10, StemKernel: 7, Widths: []int{64, 128, 256, 512}, Blocks: []int{2, 2, 2, 2}}
 	ResNet34Config = ResNetConfig{InChannels: 1, Classes: 10, StemKernel: 7, Widths: []int{64, 128, 256, 512}, Blocks: []int{3, 4, 6, 3}}
 	SmallConfig    = ResNetConfig{InChannels: 1, Classes: 10, StemKernel: 3, Widths: []int{16, 32, 64}, Blocks: []int{3, 3, 3}}
+	// TinyConfig is for tests and smoke runs of the pipeline: every part of a
+	// ResNet (stem, identity and downsampling blocks, three stages) at a
+	// fraction of the cost.
+	TinyConfig = ResNetConfig{InChannels: 1, Classes: 10, StemKernel: 3, Widths: []int{4, 8, 16}, Blocks: []int{1, 1, 1}}
 )
 
 // ResNet is a stem (conv, batch norm, ReLU; stride 1, no max-pool), stages

@@ -87,7 +87,7 @@ func TestBadInputs(t *testing.T) {
 		{"batch of one", func() []string { return []string{"train", "-batch", "1"} }, 1,
 			[]string{"cifar_reg train: -batch 1: want at least 2 (batch norm needs two images)"}},
 		{"unknown model", func() []string { return []string{"train", "-model", "vgg19"} }, 1,
-			[]string{`cifar_reg train: -model "vgg19": want small, resnet18 or resnet34`}},
+			[]string{`cifar_reg train: -model "vgg19": want small, resnet18, resnet34 or tiny`}},
 		{"unknown train preset", func() []string { return []string{"train", "-preset", "fast"} }, 1,
 			[]string{`-preset: unknown preset "fast" (known: quick, paper, smoke)`}},
 		{"unknown run preset", func() []string { return []string{"run", "-preset", "fast"} }, 1,

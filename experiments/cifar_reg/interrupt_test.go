@@ -33,7 +33,7 @@ func buildCifarReg(t *testing.T, dir string) string {
 // trainArgs is a training run long enough (hundreds of steps) to be
 // interrupted in the middle.
 func trainArgs(out string) []string {
-	return []string{"train", "-preset", "smoke", "-train-limit", "3072", "-epochs", "2", "-batch", "16",
+	return []string{"train", "-preset", "smoke", "-train-limit", "12000", "-epochs", "2", "-batch", "16",
 		"-test-limit", "100", "-threads", "2", "-out", out}
 }
 

@@ -71,6 +71,7 @@ func pipelinePreset(name string) (pipelineConfig, error) {
 	case "smoke":
 		c.TargetPreset, c.Seeds = "tiny", 1
 		c.Train, _ = trainer.Preset("smoke")
+		c.OtherModel = "tiny"
 		c.Robust = robust.Smoke()
 	case "quick":
 		c.TargetPreset, c.Seeds = "default", 1

@@ -26,9 +26,9 @@ type trainFlags struct {
 }
 
 func addTrainFlags(fs *flag.FlagSet, defaultPreset string) *trainFlags {
-	f := &trainFlags{preset: fs.String("preset", defaultPreset, "quick (small ResNet, minutes), paper (ResNet-18, 40 epochs) or smoke (CI)")}
+	f := &trainFlags{preset: fs.String("preset", defaultPreset, "quick (small ResNet, minutes), paper (ResNet-18, 40 epochs) or smoke (tiny ResNet, CI)")}
 	c := &f.cfg
-	fs.StringVar(&c.Model, "model", "", "small, resnet18 or resnet34 (default: the preset's)")
+	fs.StringVar(&c.Model, "model", "", "small, resnet18, resnet34 or tiny (default: the preset's)")
 	fs.IntVar(&c.Epochs, "epochs", 0, "training epochs (default: the preset's)")
 	fs.IntVar(&c.Batch, "batch", 0, "images per step (default: the preset's)")
 	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule: paper, cosine or step (default: the preset's)")

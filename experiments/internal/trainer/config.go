@@ -16,7 +16,7 @@ import (
 // Config is everything that decides a training run's numbers. Thread counts
 // are not part of it: results do not depend on them.
 type Config struct {
-	Model       string  `json:"model"`    // small, resnet18 or resnet34
+	Model       string  `json:"model"`    // tiny (tests), small, resnet18 or resnet34
 	Epochs      int     `json:"epochs"`   // passes over the training images
 	Batch       int     `json:"batch"`    // images per step
 	Schedule    string  `json:"schedule"` // paper, cosine or step
@@ -43,8 +43,8 @@ var Presets = map[string]Config{
 	// Li et al. (2019): ResNet-18, 40 epochs, batch 64, 0.1·0.3^phase with 4-epoch phases, restart every 5.
 	"paper": {Model: "resnet18", Epochs: 40, Batch: 64, Schedule: "paper", LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4,
 		Seed: 1, Validation: 5000, Stimuli: 5100, EvalBatch: 500},
-	// A few hundred images through the small ResNet: for CI and demos.
-	"smoke": {Model: "small", Epochs: 1, Batch: 32, Schedule: "cosine", LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4,
+	// A few hundred images through a tiny ResNet: for CI and demos.
+	"smoke": {Model: "tiny", Epochs: 1, Batch: 32, Schedule: "cosine", LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4,
 		Seed: 1, Validation: 0, Stimuli: 5100, TrainLimit: 512, TestLimit: 500, EvalBatch: 250},
 }
 
@@ -60,8 +60,8 @@ func Preset(name string) (Config, error) {
 // Validate reports the first setting that cannot work, naming it.
 func (c Config) Validate() error {
 	switch {
-	case c.Model != "small" && c.Model != "resnet18" && c.Model != "resnet34":
-		return fmt.Errorf("-model %q: want small, resnet18 or resnet34", c.Model)
+	case c.Model != "tiny" && c.Model != "small" && c.Model != "resnet18" && c.Model != "resnet34":
+		return fmt.Errorf("-model %q: want small, resnet18, resnet34 or tiny", c.Model)
 	case c.Epochs < 1:
 		return fmt.Errorf("-epochs %d: want at least 1", c.Epochs)
 	case c.Batch < 2:
@@ -90,7 +90,7 @@ func (c Config) Validate() error {
 
 // NewModel builds the configured model, initialised from the seed.
 func (c Config) NewModel() *nn.ResNet {
-	cfg := map[string]nn.ResNetConfig{"small": nn.SmallConfig, "resnet18": nn.ResNet18Config, "resnet34": nn.ResNet34Config}[c.Model]
+	cfg := map[string]nn.ResNetConfig{"tiny": nn.TinyConfig, "small": nn.SmallConfig, "resnet18": nn.ResNet18Config, "resnet34": nn.ResNet34Config}[c.Model]
 	return nn.NewResNet(rand.New(rand.NewPCG(c.Seed, 0x6d6f64656c)), cfg)
 }
 
