@@ -98,7 +98,7 @@ func TestEvaluateSmokeCIFAR(t *testing.T) {
 // evaluation mode.
 func briefTrain(t *testing.T, train *cifar.Set) *nn.ResNet {
 	t.Helper()
-	net := nn.NewResNet(rand.New(rand.NewPCG(1, 1)), nn.SmallConfig)
+	net := nn.NewResNet(rand.New(rand.NewPCG(1, 1)), nn.TinyConfig)
 	opt := optim.NewAdam(nn.Parameters(net), 0)
 	tape := autograd.NewTape(autograd.Record)
 	const batch, steps = 32, 12
