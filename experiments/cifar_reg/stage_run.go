@@ -27,6 +27,7 @@ import (
 	"github.com/brainreg/brainreg/experiments/internal/runio"
 	"github.com/brainreg/brainreg/experiments/internal/trainer"
 	"github.com/brainreg/brainreg/nn"
+	"github.com/brainreg/brainreg/nn/attack"
 )
 
 func init() {
@@ -170,174 +171,270 @@ func runPipeline(ctx context.Context, args []string) error {
 	return nil
 }
 
-// pipeline runs the experiment and returns the report directory.
+// pipeline runs the experiment and returns the report directory: prepare,
+// every unit, the report.
 func pipeline(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer) (string, error) {
+	p, err := prepare(ctx, cfg, out, neuralDir, dataOpt, log, true)
+	if err != nil {
+		return "", err
+	}
+	var runs []*modelRun
+	for _, u := range units(cfg) {
+		r, err := runUnit(ctx, p, u, log)
+		if err != nil {
+			return "", err
+		}
+		if r != nil {
+			runs = append(runs, r)
+		}
+	}
+	return writeReportOf(p, runs)
+}
+
+// prepared is what every unit of an experiment shares: the data, the
+// targets and the transfer examples.
+type prepared struct {
+	cfg       pipelineConfig
+	out       string
+	data      *cifar.Data
+	targetDir string
+	tsum      *targetSummary
+	sims      map[string]*trainer.SimilarityData // by model kind
+	targetIDs map[string]string                  // identity of each kind's target, for the run hash
+	test      attack.Images
+	transfer  []robust.TransferSet // made on the first baseline model
+}
+
+// prepare builds (or reuses) the neural target and its controls, the other
+// network's target and, when withTransfer, the transfer examples of the
+// first baseline model (training it if needed).
+func prepare(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer, withTransfer bool) (*prepared, error) {
 	d, err := cifar.Load(ctx, cifar.CIFAR10(), dataOpt)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	p := &prepared{cfg: cfg, out: out, data: d, sims: map[string]*trainer.SimilarityData{}, targetIDs: map[string]string{}}
 	// 1. The neural target and its controls.
 	no := &neuralOptions{Preset: cfg.TargetPreset, Out: out, Seed: 0, Neural: neuralDir, Data: dataOpt, Log: log, Cifar: d}
-	targetDir, tsum, err := buildTarget(ctx, no)
-	if err != nil {
-		return "", err
+	if p.targetDir, p.tsum, err = buildTarget(ctx, no); err != nil {
+		return nil, err
 	}
-	stimuli, n, err := targetStimuli(targetDir, neuralDir, d)
+	stimuli, n, err := targetStimuli(p.targetDir, neuralDir, d)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	targets := map[string]string{kindNeural: "", kindShuffled: shuffleSubdir, kindRaw: rawSubdir}
-	if tsum.Simulated {
-		targets[kindTruth] = truthSubdir
+	subdirs := map[string]string{kindNeural: "", kindShuffled: shuffleSubdir, kindRaw: rawSubdir}
+	if p.tsum.Simulated {
+		subdirs[kindTruth] = truthSubdir
+	}
+	for kind, sub := range subdirs {
+		if !contains(cfg.Kinds, kind) {
+			continue
+		}
+		path := filepath.Join(p.targetDir, sub, rsa.TargetFile)
+		a, err := npy.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != n {
+			return nil, fmt.Errorf("%s: shape %v, want (%d, %d)", path, a.Shape, n, n)
+		}
+		p.sims[kind] = &trainer.SimilarityData{Stimuli: stimuli, Target: a.Float32(), N: n}
+		p.targetIDs[kind] = kind + ":" + filepath.Base(p.targetDir)
 	}
 
 	// 2. The "other network": a separately trained classifier whose feature
 	// similarity on the stimuli serves as a non-neural target.
-	var otherTarget []float32
 	if contains(cfg.Kinds, kindOther) {
 		oc := cfg.Train
 		oc.Model, oc.Seed, oc.Reg = cfg.OtherModel, cfg.OtherSeed, nil
 		dir, err := runio.StageDir(out, "train", oc)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		fmt.Fprintf(log, "other network: training %s (seed %d) in %s\n", oc.Model, oc.Seed, dir)
+		fmt.Fprintf(log, "other network: %s (seed %d) in %s\n", oc.Model, oc.Seed, dir)
 		m, _, err := trainer.Train(ctx, oc, d, dir, trainer.Options{Log: log})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		otherTarget = featureSimilarity(m, stimuli, n, cfg.OtherPlace)
+		p.sims[kindOther] = &trainer.SimilarityData{Stimuli: stimuli, Target: featureSimilarity(m, stimuli, n, cfg.OtherPlace), N: n}
+		p.targetIDs[kindOther] = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(oc))
 	}
 
-	// 3. Every model kind × α × seed, trained identically.
-	var runs []*modelRun
+	// 3. Transfer examples, made on the first baseline model.
+	p.test = robust.TestImages(d.Test, 0)
+	if withTransfer && contains(cfg.Kinds, kindBaseline) {
+		u := unit{Kind: kindBaseline}
+		tc := p.trainConfig(u)
+		dir, err := runio.StageDir(out, "train", tc)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "baseline seed %d (transfer source) in %s\n", tc.Seed, dir)
+		m, _, err := trainer.Train(ctx, tc, d, dir, trainer.Options{Log: log})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(log, "transfer examples: PGD on the baseline")
+		if p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, cfg.Robust, 0); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// unit is one model of the experiment: a kind, a penalty weight and the
+// index of a seed.
+type unit struct {
+	Kind  string  `json:"kind"`
+	Alpha float64 `json:"alpha"`
+	Seed  int     `json:"seed"` // 0 … Seeds−1, added to the training seed
+}
+
+// units lists the experiment's models in a fixed order (the index of a
+// cluster's array task). The truth kind is listed but skipped on real
+// recordings.
+func units(cfg pipelineConfig) []unit {
+	var us []unit
 	for _, kind := range cfg.Kinds {
 		alphas := cfg.Alphas
 		if kind == kindBaseline {
 			alphas = []float64{0}
 		}
-		if kind == kindTruth && !tsum.Simulated {
-			fmt.Fprintln(log, "truth: skipped (real recordings have no noise-free responses)")
-			continue
-		}
-		var sim *trainer.SimilarityData
-		targetID := ""
-		if kind != kindBaseline {
-			var s []float32
-			if kind == kindOther {
-				s = otherTarget
-				targetID = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(cfg.Train))
-			} else {
-				p := filepath.Join(targetDir, targets[kind], rsa.TargetFile)
-				a, err := npy.ReadFile(p)
-				if err != nil {
-					return "", err
-				}
-				if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != n {
-					return "", fmt.Errorf("%s: shape %v, want (%d, %d)", p, a.Shape, n, n)
-				}
-				s = a.Float32()
-				targetID = kind + ":" + filepath.Base(targetDir)
-			}
-			sim = &trainer.SimilarityData{Stimuli: stimuli, Target: s, N: n}
-		}
-		for _, alpha := range alphas {
+		for _, a := range alphas {
 			for s := range cfg.Seeds {
-				tc := cfg.Train
-				tc.Seed += uint64(s)
-				if kind != kindBaseline {
-					tc.Reg = trainer.DefaultReg(targetID)
-					tc.Reg.Alpha, tc.Reg.Pairs = alpha, cfg.Pairs
-				}
-				dir, err := runio.StageDir(out, "train", tc)
-				if err != nil {
-					return "", err
-				}
-				fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", kind, alpha, tc.Seed, dir)
-				m, res, err := trainer.Train(ctx, tc, d, dir, trainer.Options{Log: log, Similarity: sim})
-				if err != nil {
-					return "", fmt.Errorf("%s α=%g seed %d: %w", kind, alpha, tc.Seed, err)
-				}
-				r := &modelRun{Kind: kind, Seed: tc.Seed, Alpha: alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs}
-				for _, e := range res.Epochs {
-					r.TrainSecs += e.Seconds
-				}
-				if ex := res.Final().Extra; ex != nil {
-					r.SimLoss = ex["sim_loss"]
-					for k := 0; ; k++ {
-						g, ok := ex[fmt.Sprintf("gamma_%d", k)]
-						if !ok {
-							break
-						}
-						r.Gamma = append(r.Gamma, g)
-					}
-				}
-				r.model = m
-				runs = append(runs, r)
+				us = append(us, unit{Kind: kind, Alpha: a, Seed: s})
 			}
 		}
 	}
+	return us
+}
 
-	// 4. Robustness of every model; transfer examples made on the first
-	// baseline model.
-	test := robust.TestImages(d.Test, 0)
-	var transfer []robust.TransferSet
-	for _, r := range runs {
-		if r.Kind == kindBaseline {
-			fmt.Fprintf(log, "transfer examples: PGD on baseline seed %d\n", r.Seed)
-			transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(r.model), "baseline", test, cfg.Robust, 0)
-			if err != nil {
-				return "", err
-			}
-			break
-		}
+// trainConfig is the training configuration of a unit.
+func (p *prepared) trainConfig(u unit) trainer.Config {
+	tc := p.cfg.Train
+	tc.Seed += uint64(u.Seed)
+	if u.Kind != kindBaseline {
+		tc.Reg = trainer.DefaultReg(p.targetIDs[u.Kind])
+		tc.Reg.Alpha, tc.Reg.Pairs = u.Alpha, p.cfg.Pairs
 	}
-	for _, r := range runs {
-		dir, err := runio.StageDir(out, "robust", struct {
-			Train  string        `json:"train"`
-			Robust robust.Config `json:"robust"`
-		}{filepath.Base(r.TrainDir), cfg.Robust})
-		if err != nil {
-			return "", err
-		}
-		resPath := filepath.Join(dir, "robustness.json")
-		if runio.Done(dir) {
-			var res robust.Result
-			if err := runio.ReadJSON(resPath, &res); err != nil {
-				return "", err
-			}
-			r.Robustness = &res
-			continue
-		}
-		fmt.Fprintf(log, "robustness of %s α=%g seed %d\n", r.Kind, r.Alpha, r.Seed)
-		tr := transfer
-		if r.Kind == kindBaseline {
-			tr = nil // a source is not its own transfer target
-		}
-		res, err := robust.Evaluate(ctx, robust.ModelOf(r.model), test, tr, cfg.Robust, 0, func(f string, a ...any) {
-			fmt.Fprintf(log, f+"\n", a...)
-		})
-		if err != nil {
-			return "", fmt.Errorf("%s α=%g seed %d: %w", r.Kind, r.Alpha, r.Seed, err)
-		}
-		if err := runio.WriteJSON(resPath, res); err != nil {
-			return "", err
-		}
-		if err := runio.MarkDone(dir); err != nil {
-			return "", err
-		}
-		r.Robustness = res
-	}
+	return tc
+}
 
-	// 5. The report.
-	reportDir := filepath.Join(out, "report-"+cfg.Preset+"-"+runio.Hash(cfg))
-	if err := os.MkdirAll(reportDir, 0o755); err != nil {
+// robustDir is the directory of a unit's robustness evaluation.
+func (p *prepared) robustDir(trainDir string) (string, error) {
+	return runio.StageDir(p.out, "robust", struct {
+		Train  string        `json:"train"`
+		Robust robust.Config `json:"robust"`
+	}{filepath.Base(trainDir), p.cfg.Robust})
+}
+
+// runUnit trains the unit's model and evaluates its robustness, reusing
+// whatever is finished; it returns nil for a unit that does not apply
+// (truth on real recordings).
+func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun, error) {
+	if u.Kind == kindTruth && !p.tsum.Simulated {
+		fmt.Fprintln(log, "truth: skipped (real recordings have no noise-free responses)")
+		return nil, nil
+	}
+	tc := p.trainConfig(u)
+	dir, err := runio.StageDir(p.out, "train", tc)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", u.Kind, u.Alpha, tc.Seed, dir)
+	m, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]})
+	if err != nil {
+		return nil, fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
+	}
+	r := newModelRun(u, tc, dir, res)
+	rdir, err := p.robustDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	resPath := filepath.Join(rdir, "robustness.json")
+	if runio.Done(rdir) {
+		var rr robust.Result
+		if err := runio.ReadJSON(resPath, &rr); err != nil {
+			return nil, err
+		}
+		r.Robustness = &rr
+		return r, nil
+	}
+	fmt.Fprintf(log, "robustness of %s α=%g seed %d\n", u.Kind, u.Alpha, tc.Seed)
+	tr := p.transfer
+	if u.Kind == kindBaseline && u.Seed == 0 {
+		tr = nil // the source is not its own transfer target
+	}
+	rr, err := robust.Evaluate(ctx, robust.ModelOf(m), p.test, tr, p.cfg.Robust, 0, func(f string, a ...any) {
+		fmt.Fprintf(log, f+"\n", a...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
+	}
+	if err := runio.WriteJSON(resPath, rr); err != nil {
+		return nil, err
+	}
+	if err := runio.MarkDone(rdir); err != nil {
+		return nil, err
+	}
+	r.Robustness = rr
+	return r, nil
+}
+
+// finishedUnit returns a unit's results if both its training and its
+// robustness evaluation have finished, without computing anything.
+func finishedUnit(p *prepared, u unit) (*modelRun, error) {
+	if u.Kind == kindTruth && !p.tsum.Simulated {
+		return nil, nil
+	}
+	tc := p.trainConfig(u)
+	dir, err := runio.StageDir(p.out, "train", tc)
+	if err != nil || !runio.Done(dir) {
+		return nil, err
+	}
+	rdir, err := p.robustDir(dir)
+	if err != nil || !runio.Done(rdir) {
+		return nil, err
+	}
+	_, res, err := trainer.Train(context.Background(), tc, p.data, dir, trainer.Options{Log: io.Discard, Similarity: p.sims[u.Kind]})
+	if err != nil {
+		return nil, err
+	}
+	r := newModelRun(u, tc, dir, res)
+	var rr robust.Result
+	if err := runio.ReadJSON(filepath.Join(rdir, "robustness.json"), &rr); err != nil {
+		return nil, err
+	}
+	r.Robustness = &rr
+	return r, nil
+}
+
+func newModelRun(u unit, tc trainer.Config, dir string, res trainer.Result) *modelRun {
+	r := &modelRun{Kind: u.Kind, Seed: tc.Seed, Alpha: u.Alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs}
+	for _, e := range res.Epochs {
+		r.TrainSecs += e.Seconds
+	}
+	if ex := res.Final().Extra; ex != nil {
+		r.SimLoss = ex["sim_loss"]
+		for k := 0; ; k++ {
+			g, ok := ex[fmt.Sprintf("gamma_%d", k)]
+			if !ok {
+				break
+			}
+			r.Gamma = append(r.Gamma, g)
+		}
+	}
+	return r
+}
+
+// writeReportOf writes the report of the given runs and returns its directory.
+func writeReportOf(p *prepared, runs []*modelRun) (string, error) {
+	dir := filepath.Join(p.out, "report-"+p.cfg.Preset+"-"+runio.Hash(p.cfg))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	if err := writeReport(reportDir, cfg, tsum, runs); err != nil {
-		return "", err
-	}
-	return reportDir, nil
+	return dir, writeReport(dir, p.cfg, p.tsum, runs)
 }
 
 // targetStimuli returns the stimulus image of every target row as
