@@ -101,68 +101,86 @@ type modelRun struct {
 	SimLoss    float64                `json:"final_sim_loss,omitempty"`
 	Robustness *robust.Result         `json:"robustness"`
 	Epochs     []trainer.EpochMetrics `json:"epochs"`
-
-	model *nn.ResNet
 }
 
-func runPipeline(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	preset := fs.String("preset", "quick", "smoke (CI, minutes), quick (default, about an hour here) or paper (ResNet-18, 40 epochs, 5 seeds)")
-	out := fs.String("out", "runs", "directory for stage outputs and the report")
-	neuralDir := fs.String("neural", "", "recordings directory (manifest.json) to use instead of simulating mouse V1")
-	alphas := fs.String("alpha", "", "comma-separated penalty weights to sweep (default: the preset's, 20)")
-	seeds := fs.Int("seeds", 0, "training seeds per model (default: the preset's)")
-	kinds := fs.String("models", "", "comma-separated model kinds (default: "+strings.Join(allKinds, ",")+")")
-	epochs := fs.Int("epochs", 0, "training epochs (default: the preset's)")
-	threads := fs.Int("threads", 0, "goroutines for the kernels (default: all cores)")
-	var data cifar.Options
-	data.AddFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// runFlags are the flags that define an experiment, shared by run and
+// sweep.
+type runFlags struct {
+	preset, out, neural, alphas, kinds *string
+	seeds, epochs, threads             *int
+	data                               cifar.Options
+}
+
+func addRunFlags(fs *flag.FlagSet) *runFlags {
+	f := &runFlags{
+		preset:  fs.String("preset", "quick", "smoke (CI, minutes), quick (default, about an hour here) or paper (ResNet-18, 40 epochs, 5 seeds)"),
+		out:     fs.String("out", "runs", "directory for stage outputs and the report"),
+		neural:  fs.String("neural", "", "recordings directory (manifest.json) to use instead of simulating mouse V1"),
+		alphas:  fs.String("alpha", "", "comma-separated penalty weights to sweep (default: the preset's, 20)"),
+		kinds:   fs.String("models", "", "comma-separated model kinds (default: "+strings.Join(allKinds, ",")+")"),
+		seeds:   fs.Int("seeds", 0, "training seeds per model (default: the preset's)"),
+		epochs:  fs.Int("epochs", 0, "training epochs (default: the preset's)"),
+		threads: fs.Int("threads", 0, "goroutines for the kernels (default: all cores, or SLURM_CPUS_PER_TASK)"),
 	}
-	cfg, err := pipelinePreset(*preset)
+	f.data.AddFlags(fs)
+	return f
+}
+
+// config is the experiment the parsed flags describe.
+func (f *runFlags) config() (pipelineConfig, error) {
+	cfg, err := pipelinePreset(*f.preset)
 	if err != nil {
-		return err
+		return cfg, err
 	}
-	if *alphas != "" {
+	if *f.alphas != "" {
 		cfg.Alphas = nil
-		for _, f := range strings.Split(*alphas, ",") {
-			a, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		for _, s := range strings.Split(*f.alphas, ",") {
+			a, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 			if err != nil || !(a >= 0) || math.IsInf(a, 0) {
-				return fmt.Errorf("-alpha: %q is not a weight ≥ 0", f)
+				return cfg, fmt.Errorf("-alpha: %q is not a weight ≥ 0", s)
 			}
 			cfg.Alphas = append(cfg.Alphas, a)
 		}
 	}
-	if *seeds != 0 {
-		if *seeds < 1 {
-			return fmt.Errorf("-seeds %d: want at least 1", *seeds)
+	if *f.seeds != 0 {
+		if *f.seeds < 1 {
+			return cfg, fmt.Errorf("-seeds %d: want at least 1", *f.seeds)
 		}
-		cfg.Seeds = *seeds
+		cfg.Seeds = *f.seeds
 	}
-	if *epochs != 0 {
-		cfg.Train.Epochs = *epochs
+	if *f.epochs != 0 {
+		cfg.Train.Epochs = *f.epochs
 	}
-	if *kinds != "" {
+	if *f.kinds != "" {
 		cfg.Kinds = nil
-		for _, k := range strings.Split(*kinds, ",") {
+		for _, k := range strings.Split(*f.kinds, ",") {
 			k = strings.TrimSpace(k)
 			if !contains(allKinds, k) {
-				return fmt.Errorf("-models: unknown kind %q (known: %s)", k, strings.Join(allKinds, ", "))
+				return cfg, fmt.Errorf("-models: unknown kind %q (known: %s)", k, strings.Join(allKinds, ", "))
 			}
 			cfg.Kinds = append(cfg.Kinds, k)
 		}
 	}
-	if err := cfg.Train.Validate(); err != nil {
+	return cfg, cfg.Train.Validate()
+}
+
+func runPipeline(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	f := addRunFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	setThreads(*threads)
-	if err := runio.CheckWritable(*out, 500<<20); err != nil {
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	setThreads(*f.threads)
+	if err := runio.CheckWritable(*f.out, 500<<20); err != nil {
 		return err
 	}
 	fmt.Fprint(os.Stderr, versionText())
 	start := time.Now()
-	reportDir, err := pipeline(ctx, cfg, *out, *neuralDir, data, os.Stderr)
+	reportDir, err := pipeline(ctx, cfg, *f.out, *f.neural, f.data, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -261,26 +279,34 @@ func prepare(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dat
 		p.targetIDs[kindOther] = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(oc))
 	}
 
-	// 3. Transfer examples, made on the first baseline model.
 	p.test = robust.TestImages(d.Test, 0)
-	if withTransfer && contains(cfg.Kinds, kindBaseline) {
-		u := unit{Kind: kindBaseline}
-		tc := p.trainConfig(u)
-		dir, err := runio.StageDir(out, "train", tc)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "baseline seed %d (transfer source) in %s\n", tc.Seed, dir)
-		m, _, err := trainer.Train(ctx, tc, d, dir, trainer.Options{Log: log})
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintln(log, "transfer examples: PGD on the baseline")
-		if p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, cfg.Robust, 0); err != nil {
+	if withTransfer {
+		if err := p.makeTransfer(ctx, log); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// makeTransfer trains (or reuses) the first baseline model and makes the
+// transfer examples on it.
+func (p *prepared) makeTransfer(ctx context.Context, log io.Writer) error {
+	if !contains(p.cfg.Kinds, kindBaseline) {
+		return nil
+	}
+	tc := p.trainConfig(unit{Kind: kindBaseline})
+	dir, err := runio.StageDir(p.out, "train", tc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "baseline seed %d (transfer source) in %s\n", tc.Seed, dir)
+	m, _, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(log, "transfer examples: PGD on the baseline")
+	p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, p.cfg.Robust, 0)
+	return err
 }
 
 // unit is one model of the experiment: a kind, a penalty weight and the
