@@ -93,6 +93,29 @@ func TestTinyTargetPipeline(t *testing.T) {
 	if dir2 != dir || *sum2.TargetVsTruthR != *sum.TargetVsTruthR || !info2.ModTime().Equal(info.ModTime()) {
 		t.Errorf("rerun gave %s (r %v), first run %s (r %v)", dir2, *sum2.TargetVsTruthR, dir, *sum.TargetVsTruthR)
 	}
+	// An interrupted predictor stage (scan0 finished, scan1 not) resumes
+	// at scan1, and the retrained scan gives the same target bit for bit.
+	pred, err := filepath.Glob(filepath.Join(out, "predictor-*"))
+	if err != nil || len(pred) != 1 {
+		t.Fatalf("predictor stage directories %v (%v), want one", pred, err)
+	}
+	for _, f := range []string{filepath.Join(pred[0], "DONE"), filepath.Join(pred[0], "scan1"+metricsSuffix), filepath.Join(dir, "DONE")} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.Reset()
+	_, sum3, err := buildTarget(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "predictor scan0: reusing") || strings.Contains(log.String(), "predictor scan1: reusing") {
+		t.Errorf("resume: want scan0 reused and scan1 refitted; log:\n%s", log.String())
+	}
+	if *sum3.TargetVsTruthR != *sum.TargetVsTruthR || sum3.MeanTestCorr != sum.MeanTestCorr {
+		t.Errorf("resumed run: target r %v, test r %v; first run %v, %v", *sum3.TargetVsTruthR, sum3.MeanTestCorr, *sum.TargetVsTruthR, sum.MeanTestCorr)
+	}
+
 	// Another seed is another configuration: new directories.
 	p1, _ := presetFor("tiny", 0)
 	p2, _ := presetFor("tiny", 2)
