@@ -6,7 +6,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 export CIFAR10_DIR ?= $(SHARED_DATA)/cifar-10-batches-bin
 export BRAINREG_NEURAL_DIR ?= $(SHARED_DATA)/neural
 
-.PHONY: all build test test-go test-purego bench lint fmt dist fuzz race
+.PHONY: all build test test-go test-purego bench lint fmt dist fuzz race test-slurm
 
 # Static binaries for clusters: cifar_reg for each platform, stamped with
 # the commit (cifar_reg version prints it with the CPU features and kernel path).
@@ -45,6 +45,11 @@ fuzz:
 RACE_PKGS := ./simd/ ./autograd/ ./data/cifar/ ./nn/attack/
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
+
+# A smoke sweep submitted to a real single-node SLURM started on this
+# machine (installs Debian's slurm-wlm and munge; needs root).
+test-slurm:
+	bash experiments/cifar_reg/testdata/slurm_test.sh
 
 # GEMM and vector-kernel benchmarks; compare with ../shared/bench (see README).
 bench:
