@@ -169,7 +169,11 @@ func (f *runFlags) config() (pipelineConfig, error) {
 			cfg.Kinds = append(cfg.Kinds, k)
 		}
 	}
-	return cfg, cfg.Train.Validate()
+	if err := cfg.Train.Validate(); err != nil {
+		return cfg, err
+	}
+	// Checked now, not after hours of training.
+	return cfg, cfg.Robust.Validate()
 }
 
 func runPipeline(ctx context.Context, args []string) error {
