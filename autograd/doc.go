@@ -46,8 +46,10 @@
 // fixed size that does not depend on the number of goroutines, and partial
 // sums are combined in block order; convolutions split the batch into chunks
 // whose size follows from a memory budget, each chunk one large simd.Sgemm,
-// and add the chunks' weight gradients in chunk order. simd.Sgemm itself does
-// not depend on its thread count. So the same inputs give bit-identical
+// and add the chunks' weight gradients in chunk order, or (stride-1 "same"
+// layers, ops_conv_padded.go) run one product per image and sum weight
+// gradients over fixed groups of eight images, in group order. simd.Sgemm
+// itself does not depend on its thread count. So the same inputs give bit-identical
 // results for any GOMAXPROCS or simd.SetThreads setting. Anything random
 // takes an explicit seed.
 //
@@ -64,9 +66,10 @@
 // (CheckGrad, for this and other packages' tests), and one file per family of
 // operations: ops_elementwise.go (add, sub, mul, div with broadcasting,
 // scalar forms), ops_unary.go (ReLU, ELU, softplus, exp, log, tanh, atanh,
-// sqrt, pow, clamp), ops_matmul.go and ops_linear.go, ops_conv.go (Conv2d),
-// ops_norm.go (BatchNorm2d), ops_pool.go (max, average and global average
-// pooling), ops_shape.go (reshape, permute, concat, slice, pad),
+// sqrt, pow, clamp), ops_matmul.go and ops_linear.go, ops_conv.go and
+// ops_conv_padded.go (Conv2d), ops_norm.go (BatchNorm2d, BatchNormReLU),
+// ops_pool.go (max, average and global average pooling), ops_shape.go
+// (reshape, permute, concat, slice, pad),
 // ops_reduce.go (sum, mean, var), ops_softmax.go (softmax, log-softmax,
 // cross-entropy), ops_loss.go (Poisson NLL, cosine similarity) and
 // ops_sample.go (GridSample). Each operation's forward loop and backward

@@ -56,7 +56,10 @@ func newConvGeom(x, w *Tensor, stride, pad int) convGeom {
 // GEMM per image instead (see convDirectPixels). Backward rebuilds the
 // chunk's columns (keeping them for every layer would cost gigabytes),
 // adds the chunk's weight gradient gy·colsᵀ in chunk order, and folds the
-// columns' gradient wᵀ·gy back onto the input (col2im).
+// columns' gradient wᵀ·gy back onto the input (col2im). Stride-1 layers
+// whose output has the input's size (ResNet's 3×3 layers on planes of 8×8
+// and up, and its stem) build no column matrix at all: see
+// ops_conv_padded.go.
 func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	g := newConvGeom(x, w, stride, pad)
 	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != g.cout) {

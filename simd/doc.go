@@ -1,5 +1,7 @@
 // Package simd holds the numeric kernels every other package spends its time
-// in: a cache-blocked single-precision matrix product (Sgemm) and the vector
+// in: a cache-blocked single-precision matrix product (Sgemm, and SgemmRows
+// for a B whose rows lie anywhere in one slice, as a convolution's im2col
+// matrix does in a padded image) and the vector
 // kernels of the autodiff core's hot loops (Axpy, Dot, Scale, Add, Mul, Sum,
 // Max, Relu, ReluBackward).
 //
