@@ -3,6 +3,8 @@ package autograd
 import (
 	"math"
 	"testing"
+
+	"github.com/brainreg/brainreg/simd"
 )
 
 // naiveConv2d is the definition of Conv2d, in float64 loops: the output and,
@@ -85,5 +87,33 @@ func TestConv2dAgainstDefinition(t *testing.T) {
 		check("gx", grads[0], wgx)
 		check("gw", grads[1], wgw)
 		check("gb", grads[2], wgb)
+	}
+}
+
+// The padded path (images in parallel, weight gradients summed over groups
+// of images) gives the same bits for any thread count.
+func TestConv2dPaddedDeterministicAcrossThreads(t *testing.T) {
+	r := newRand(31)
+	x := uniform(r, -1, 1, 2*convWeightGradImages+3, 5, 9, 8).SetRequiresGrad(true)
+	w := uniform(r, -1, 1, 6, 5, 3, 3).SetRequiresGrad(true)
+	if g := newConvGeom(x, w, 1, 1); !g.padded() {
+		t.Fatal("the test's layer does not take the padded path")
+	}
+	run := func(threads int) [][]float32 {
+		defer simd.SetThreads(simd.SetThreads(threads))
+		y := Conv2d(x, w, nil, 1, 1)
+		gy := uniform(newRand(32), -1, 1, y.Shape...).Data
+		return append(gradFrom(y, gy, []*Tensor{x, w}), y.Data)
+	}
+	ref := run(1)
+	for _, threads := range []int{2, 3} {
+		got := run(threads)
+		for k := range ref {
+			for i := range ref[k] {
+				if math.Float32bits(got[k][i]) != math.Float32bits(ref[k][i]) {
+					t.Fatalf("threads=%d: output %d element %d = %v, one thread gives %v", threads, k, i, got[k][i], ref[k][i])
+				}
+			}
+		}
 	}
 }
