@@ -59,8 +59,33 @@ func availableKernels() []gemmKernel {
 	return ks
 }
 
+// transpose4StripNEON is the NEON twin of transposeRowsGo for 4 rows and
+// k = 4·blocks columns:
+//
+//	for r := range 4 { for p := range 4 * blocks { dst[p*ldd+r] = src[r*lds+p] } }
+//
+//go:noescape
+func transpose4StripNEON(blocks int, src *float32, lds int, dst *float32, ldd int)
+
 // transposeRows writes dst[p*ldd+r] = src[r*lds+p] for r < rows, p < k:
-// packing's transposition.
+// packing's transposition, four rows at a time in assembly where it can.
 func transposeRows(rows, k int, src []float32, lds int, dst []float32, ldd int) {
-	transposeRowsGo(rows, k, src, lds, dst, ldd)
+	if !useAsm || k < 4 {
+		transposeRowsGo(rows, k, src, lds, dst, ldd)
+		return
+	}
+	k4 := k &^ 3
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		// Bounds the assembly relies on.
+		_ = src[(r+3)*lds+k4-1]
+		_ = dst[(k4-1)*ldd+r+3]
+		transpose4StripNEON(k4/4, &src[r*lds], lds, &dst[r], ldd)
+		if k4 < k {
+			transposeRowsGo(4, k-k4, src[r*lds+k4:], lds, dst[k4*ldd+r:], ldd)
+		}
+	}
+	if r < rows {
+		transposeRowsGo(rows-r, k, src[r*lds:], lds, dst[r:], ldd)
+	}
 }
