@@ -6,7 +6,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 export CIFAR10_DIR ?= $(SHARED_DATA)/cifar-10-batches-bin
 export BRAINREG_NEURAL_DIR ?= $(SHARED_DATA)/neural
 
-.PHONY: all build test test-go test-purego bench lint fmt dist fuzz race test-slurm
+.PHONY: all build test test-go test-purego test-arm64 bench lint fmt dist fuzz race test-slurm
 
 # Static binaries for clusters: cifar_reg for each platform, stamped with
 # the commit (cifar_reg version prints it with the CPU features and kernel path).
@@ -27,6 +27,15 @@ test-go:
 
 test-purego:
 	$(GO) test -count=1 -tags purego ./...
+
+# The arm64 kernels (NEON) and their Go twins, run under qemu user-mode
+# emulation: needs qemu-aarch64 (Debian's qemu-user), which this target does
+# not install. go vet checks the assembly's frame offsets for arm64.
+QEMU_AARCH64 ?= qemu-aarch64
+test-arm64:
+	GOARCH=arm64 $(GO) vet ./simd/
+	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU_AARCH64) ./simd/
+	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU_AARCH64) -tags purego ./simd/
 
 # Every decoder a user can feed, fuzzed for FUZZTIME each (seed corpora are
 # in the tests and testdata/fuzz).
