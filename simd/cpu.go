@@ -7,9 +7,10 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// Path names the Sgemm micro-kernel chosen at start-up: "avx512", "avx2-fma"
-// or "purego" (the Go twin). The vector kernels use AVX2 and FMA whenever the
-// CPU has them and the purego tag is absent.
+// Path names the Sgemm micro-kernel chosen at start-up: "avx512" or
+// "avx2-fma" on amd64, "neon" on arm64, or "purego" (the Go twin). The
+// vector kernels use AVX2 and FMA (amd64) or NEON (arm64) whenever the CPU
+// has them and the purego tag is absent.
 func Path() string { return kernel.name }
 
 // CPUFeatures lists the CPU features that decide the kernel path, as cpuid

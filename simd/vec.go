@@ -6,9 +6,9 @@ import (
 )
 
 // The vector kernels. Each exported function checks lengths and then runs the
-// assembly path on the longest prefix whose length is a multiple of 8 (one
-// ymm register) and the Go twin on the rest; with purego, or without AVX2
-// and FMA, the Go twin runs on everything. The Go twins below are the loops
+// assembly path (AVX2+FMA on amd64, NEON on arm64) on the longest prefix
+// whose length is a multiple of 8 and the Go twin on the rest; with purego,
+// or without those CPU features, the Go twin runs on everything. The Go twins below are the loops
 // the assembly implements.
 
 // Axpy computes y += alpha·x. It panics unless len(y) == len(x).

@@ -13,7 +13,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/brainreg/brainreg/autograd"
@@ -114,16 +113,6 @@ func median(v []float64) float64 {
 		}
 	}
 	return s[len(s)/2]
-}
-
-// peakRSSMB is the process's peak resident set size (getrusage maxrss, KiB
-// on Linux).
-func peakRSSMB() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return -1
-	}
-	return float64(ru.Maxrss) / 1024
 }
 
 func fail(format string, args ...any) {
