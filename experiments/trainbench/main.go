@@ -18,6 +18,7 @@ import (
 	"github.com/brainreg/brainreg/autograd"
 	"github.com/brainreg/brainreg/nn"
 	"github.com/brainreg/brainreg/nn/optim"
+	"github.com/brainreg/brainreg/nn/simreg"
 	"github.com/brainreg/brainreg/simd"
 )
 
@@ -30,6 +31,7 @@ type result struct {
 	StepSeconds     float64 `json:"median_step_seconds"`
 	PeakRSSMB       float64 `json:"peak_rss_mb"`
 	Kernel          string  `json:"kernel"`
+	Pairs           int     `json:"penalty_pairs"`
 }
 
 func main() {
@@ -38,6 +40,7 @@ func main() {
 	steps := flag.Int("steps", 6, "timed steps (after 2 warm-up steps)")
 	threads := flag.Int("threads", runtime.NumCPU(), "goroutines for kernels (GOMAXPROCS)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	pairs := flag.Int("pairs", 0, "also apply the similarity penalty to this many random image pairs per step (appended to the batch, as cifar_reg does)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail("unexpected argument %q", flag.Arg(0))
@@ -47,8 +50,8 @@ func main() {
 	if !ok {
 		fail("-model %q: want resnet18, resnet34 or small", *model)
 	}
-	if *batch < 2 || *steps < 1 || *threads < 1 {
-		fail("-batch must be at least 2, -steps and -threads at least 1")
+	if *batch < 2 || *steps < 1 || *threads < 1 || *pairs < 0 {
+		fail("-batch must be at least 2, -steps and -threads at least 1, -pairs at least 0")
 	}
 	runtime.GOMAXPROCS(*threads)
 	simd.SetThreads(*threads)
@@ -56,7 +59,8 @@ func main() {
 	r := rand.New(rand.NewPCG(1, 2))
 	m := nn.NewResNet(r, cfg)
 	opt := optim.NewSGD(nn.Parameters(m), 0.9, 0, false)
-	x := make([]float32, *batch*32*32)
+	extra := 2 * *pairs // images appended for the penalty
+	x := make([]float32, (*batch+extra)*32*32)
 	for i := range x {
 		x[i] = float32(r.NormFloat64())
 	}
@@ -64,10 +68,27 @@ func main() {
 	for i := range labels {
 		labels[i] = r.IntN(10)
 	}
+	target := make([]float32, *pairs)
+	for i := range target {
+		target[i] = float32(r.Float64()*2 - 1)
+	}
+	pen := simreg.New(simreg.DefaultConfig(), append([]int{cfg.Widths[0]}, cfg.Widths...))
 	tape := autograd.NewTape(autograd.Record)
 	step := func() {
-		in := tape.Attach(autograd.New(x, *batch, 1, 32, 32))
-		loss := autograd.CrossEntropy(m.Forward(in), labels)
+		var loss *autograd.Tensor
+		if *pairs == 0 {
+			in := tape.Attach(autograd.New(x, *batch, 1, 32, 32))
+			loss = autograd.CrossEntropy(m.Forward(in), labels)
+		} else {
+			// The training step of cifar_reg with the penalty: one forward
+			// pass over the batch and the pair images.
+			in := tape.Attach(autograd.New(x, *batch+extra, 1, 32, 32))
+			logits, feats := m.ForwardFeatures(in)
+			for k, f := range feats {
+				feats[k] = autograd.Slice(f, 0, *batch, *batch+extra)
+			}
+			loss = autograd.Add(autograd.CrossEntropy(autograd.Slice(logits, 0, 0, *batch), labels), pen.Loss(feats, target))
+		}
 		autograd.Backward(loss)
 		opt.Step(0.01)
 		opt.ZeroGrad()
@@ -98,6 +119,7 @@ func main() {
 		StepSeconds:     median(times),
 		PeakRSSMB:       peakRSSMB(),
 		Kernel:          simd.Path(),
+		Pairs:           *pairs,
 	}
 	b, _ := json.Marshal(res)
 	fmt.Println(string(b))
