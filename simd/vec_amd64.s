@@ -15,8 +15,8 @@
 	VPERMILPS    $0x01, X0, X1; \
 	VADDSS       X1, X0, X0
 
-// func axpyAVX2(alpha float32, x, y []float32)
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+// func axpyAsm(alpha float32, x, y []float32)
+TEXT ·axpyAsm(SB), NOSPLIT, $0-56
 	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), SI
 	MOVQ         x_len+16(FP), CX
@@ -58,8 +58,8 @@ axpyDone:
 	VZEROUPPER
 	RET
 
-// func dotAVX2(x, y []float32) float32
-TEXT ·dotAVX2(SB), NOSPLIT, $0-52
+// func dotAsm(x, y []float32) float32
+TEXT ·dotAsm(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), SI
 	MOVQ   x_len+8(FP), CX
 	MOVQ   y_base+24(FP), DI
@@ -104,8 +104,8 @@ dotDone:
 	VZEROUPPER
 	RET
 
-// func sumAVX2(x []float32) float32
-TEXT ·sumAVX2(SB), NOSPLIT, $0-28
+// func sumAsm(x []float32) float32
+TEXT ·sumAsm(SB), NOSPLIT, $0-28
 	MOVQ   x_base+0(FP), SI
 	MOVQ   x_len+8(FP), CX
 	SHRQ   $3, CX
@@ -142,8 +142,8 @@ sumDone:
 	VZEROUPPER
 	RET
 
-// func maxAVX2(x []float32) float32
-TEXT ·maxAVX2(SB), NOSPLIT, $0-28
+// func maxAsm(x []float32) float32
+TEXT ·maxAsm(SB), NOSPLIT, $0-28
 	MOVQ    x_base+0(FP), SI
 	MOVQ    x_len+8(FP), CX
 	SHRQ    $3, CX
@@ -185,8 +185,8 @@ maxDone:
 	VZEROUPPER
 	RET
 
-// func scaleAVX2(alpha float32, x []float32)
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
+// func scaleAsm(alpha float32, x []float32)
+TEXT ·scaleAsm(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), SI
 	MOVQ         x_len+16(FP), CX
@@ -257,8 +257,8 @@ done:                      \
 	VZEROUPPER;            \
 	RET
 
-// func addAVX2(dst, x, y []float32)
-TEXT ·addAVX2(SB), NOSPLIT, $0-72
+// func addAsm(dst, x, y []float32)
+TEXT ·addAsm(SB), NOSPLIT, $0-72
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ x_base+24(FP), SI
@@ -266,8 +266,8 @@ TEXT ·addAVX2(SB), NOSPLIT, $0-72
 	SHRQ $3, CX
 	BINARY_LOOP(VADDPS, add4, add1, addDone)
 
-// func mulAVX2(dst, x, y []float32)
-TEXT ·mulAVX2(SB), NOSPLIT, $0-72
+// func mulAsm(dst, x, y []float32)
+TEXT ·mulAsm(SB), NOSPLIT, $0-72
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ x_base+24(FP), SI
@@ -275,8 +275,8 @@ TEXT ·mulAVX2(SB), NOSPLIT, $0-72
 	SHRQ $3, CX
 	BINARY_LOOP(VMULPS, mul4, mul1, mulDone)
 
-// func reluAVX2(dst, x []float32)
-TEXT ·reluAVX2(SB), NOSPLIT, $0-48
+// func reluAsm(dst, x []float32)
+TEXT ·reluAsm(SB), NOSPLIT, $0-48
 	MOVQ   dst_base+0(FP), DI
 	MOVQ   dst_len+8(FP), CX
 	MOVQ   x_base+24(FP), SI
@@ -327,8 +327,8 @@ reluDone:
 	VADDPS  off(DI), R, R;       \
 	VMOVUPS R, off(DI)
 
-// func reluBackwardAVX2(dx, dy, x []float32)
-TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-72
+// func reluBackwardAsm(dx, dy, x []float32)
+TEXT ·reluBackwardAsm(SB), NOSPLIT, $0-72
 	MOVQ   dx_base+0(FP), DI
 	MOVQ   dx_len+8(FP), CX
 	MOVQ   dy_base+24(FP), DX

@@ -37,8 +37,8 @@
 	FADDP_V(16, 16, 16); \
 	FADDP_S(0, 16)
 
-// func axpyNEON(alpha float32, x, y []float32)
-TEXT ·axpyNEON(SB), NOSPLIT, $0-56
+// func axpyAsm(alpha float32, x, y []float32)
+TEXT ·axpyAsm(SB), NOSPLIT, $0-56
 	FMOVS alpha+0(FP), F0
 	MOVD  x_base+8(FP), R0
 	MOVD  x_len+16(FP), R3
@@ -69,8 +69,8 @@ axpy8:
 axpyDone:
 	RET
 
-// func dotNEON(x, y []float32) float32
-TEXT ·dotNEON(SB), NOSPLIT, $0-52
+// func dotAsm(x, y []float32) float32
+TEXT ·dotAsm(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R3
 	MOVD y_base+24(FP), R1
@@ -106,8 +106,8 @@ dotReduce:
 	FMOVS F0, ret+48(FP)
 	RET
 
-// func scaleNEON(alpha float32, x []float32)
-TEXT ·scaleNEON(SB), NOSPLIT, $0-32
+// func scaleAsm(alpha float32, x []float32)
+TEXT ·scaleAsm(SB), NOSPLIT, $0-32
 	FMOVS alpha+0(FP), F0
 	MOVD  x_base+8(FP), R0
 	MOVD  x_len+16(FP), R3
@@ -135,8 +135,8 @@ scale8:
 scaleDone:
 	RET
 
-// func addNEON(dst, x, y []float32)
-TEXT ·addNEON(SB), NOSPLIT, $0-72
+// func addAsm(dst, x, y []float32)
+TEXT ·addAsm(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R2
 	MOVD dst_len+8(FP), R3
 	MOVD x_base+24(FP), R0
@@ -166,8 +166,8 @@ add8:
 addDone:
 	RET
 
-// func mulNEON(dst, x, y []float32)
-TEXT ·mulNEON(SB), NOSPLIT, $0-72
+// func mulAsm(dst, x, y []float32)
+TEXT ·mulAsm(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R2
 	MOVD dst_len+8(FP), R3
 	MOVD x_base+24(FP), R0
@@ -197,8 +197,8 @@ mul8:
 mulDone:
 	RET
 
-// func sumNEON(x []float32) float32
-TEXT ·sumNEON(SB), NOSPLIT, $0-28
+// func sumAsm(x []float32) float32
+TEXT ·sumAsm(SB), NOSPLIT, $0-28
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R3
 	VEOR V16.B16, V16.B16, V16.B16
@@ -231,10 +231,10 @@ sumReduce:
 	FMOVS F0, ret+24(FP)
 	RET
 
-// func maxNEON(x []float32) float32
+// func maxAsm(x []float32) float32
 //
 // The four running maxima start as the first four floats (len(x) >= 8).
-TEXT ·maxNEON(SB), NOSPLIT, $0-28
+TEXT ·maxAsm(SB), NOSPLIT, $0-28
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R3
 	VLD1 (R0), [V16.S4]
@@ -267,10 +267,10 @@ maxReduce:
 	FMOVS F0, ret+24(FP)
 	RET
 
-// func reluNEON(dst, x []float32)
+// func reluAsm(dst, x []float32)
 //
 // dst = x AND (x > 0): x where positive, +0 elsewhere (NaN included).
-TEXT ·reluNEON(SB), NOSPLIT, $0-48
+TEXT ·reluAsm(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R2
 	MOVD dst_len+8(FP), R3
 	MOVD x_base+24(FP), R0
@@ -303,11 +303,11 @@ relu8:
 reluDone:
 	RET
 
-// func reluBackwardNEON(dx, dy, x []float32)
+// func reluBackwardAsm(dx, dy, x []float32)
 //
 // s = dx + dy, then dx takes s's bits where x > 0 (VBIT), so lanes where
 // x <= 0 or NaN keep dx's bits exactly.
-TEXT ·reluBackwardNEON(SB), NOSPLIT, $0-72
+TEXT ·reluBackwardAsm(SB), NOSPLIT, $0-72
 	MOVD dx_base+0(FP), R2
 	MOVD dx_len+8(FP), R3
 	MOVD dy_base+24(FP), R1

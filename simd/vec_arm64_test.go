@@ -41,25 +41,25 @@ func TestNEONElementwiseBitIdentical(t *testing.T) {
 
 		copy(got, x)
 		copy(want, x)
-		scaleNEON(alpha, got)
+		scaleAsm(alpha, got)
 		scaleGo(alpha, want)
 		same("scale", got, want)
 
-		addNEON(got, x, y)
+		addAsm(got, x, y)
 		addGo(want, x, y)
 		same("add", got, want)
 
-		mulNEON(got, x, y)
+		mulAsm(got, x, y)
 		mulGo(want, x, y)
 		same("mul", got, want)
 
-		reluNEON(got, x)
+		reluAsm(got, x)
 		reluGo(want, x)
 		same("relu", got, want)
 
 		copy(got, d)
 		copy(want, d)
-		reluBackwardNEON(got, y, x)
+		reluBackwardAsm(got, y, x)
 		reluBackwardGo(want, y, x)
 		same("reluBackward", got, want)
 
@@ -67,12 +67,12 @@ func TestNEONElementwiseBitIdentical(t *testing.T) {
 		// arm64, as the NEON kernel does, so the bits agree here too.
 		copy(got, y)
 		copy(want, y)
-		axpyNEON(alpha, x, got)
+		axpyAsm(alpha, x, got)
 		axpyGo(alpha, x, want)
 		same("axpy", got, want)
 
 		x[2] = 0.5 // Max of NaN is unspecified
-		if m, w := maxNEON(x), maxGo(x); m != w {
+		if m, w := maxAsm(x), maxGo(x); m != w {
 			t.Fatalf("max n=%d: %v, want %v", n, m, w)
 		}
 	}
