@@ -2,29 +2,14 @@ package neural
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/brainreg/brainreg/data/datatest"
 )
 
-// RealDataDir returns the directory of the real neural data sets, from
-// BRAINREG_NEURAL_DIR (the Makefile sets it to ../shared/data/neural), and
-// fails the test, saying where it looked, when it is missing.
-func realDataDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("BRAINREG_NEURAL_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "neural")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "antolik2016")); err != nil {
-		t.Fatalf("real neural data not found: looked for %s (set BRAINREG_NEURAL_DIR to the directory holding antolik2016/ and allen2016/): %v",
-			filepath.Join(dir, "antolik2016"), err)
-	}
-	return dir
-}
-
 func TestAntolik(t *testing.T) {
-	dir := realDataDir(t)
+	dir := datatest.NeuralDir(t)
 	for _, tc := range []struct {
 		region           string
 		neurons, repeats int
@@ -67,7 +52,7 @@ func TestAntolik(t *testing.T) {
 
 // TestAllenLayout checks the claims in the Allen type's comment.
 func TestAllenLayout(t *testing.T) {
-	dir := realDataDir(t)
+	dir := datatest.NeuralDir(t)
 	a, err := LoadAllen(filepath.Join(dir, "allen2016"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,29 +1,13 @@
 package rsa
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/brainreg/brainreg/data/datatest"
 	"github.com/brainreg/brainreg/data/neural"
 )
-
-// realDataDir returns BRAINREG_NEURAL_DIR (the Makefile sets it to
-// ../shared/data/neural) and fails the test, saying where it looked, when
-// the data are not there.
-func realDataDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("BRAINREG_NEURAL_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "neural")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "antolik2016")); err != nil {
-		t.Fatalf("real neural data not found: looked for %s (set BRAINREG_NEURAL_DIR to the directory holding antolik2016/ and allen2016/): %v",
-			filepath.Join(dir, "antolik2016"), err)
-	}
-	return dir
-}
 
 func mean(x []float64) float64 {
 	var s float64
@@ -50,7 +34,7 @@ func median(x []float64) float64 {
 // the similarity of the mean of the other repeats. The figures are logged
 // (go test -v) and reported in the package README.
 func TestAntolikReliabilityAndLeaveOneOut(t *testing.T) {
-	dir := realDataDir(t)
+	dir := datatest.NeuralDir(t)
 	for _, region := range []string{"region1", "region2", "region3"} {
 		a, err := neural.LoadAntolik(filepath.Join(dir, "antolik2016", region))
 		if err != nil {

@@ -9,22 +9,16 @@ import (
 	"testing"
 
 	"github.com/brainreg/brainreg/data/cifar"
+	"github.com/brainreg/brainreg/data/datatest"
 	"github.com/brainreg/brainreg/data/npy"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
 )
 
-// cifarOptions finds CIFAR-10 through CIFAR10_DIR (set by the Makefile) and
-// fails the test, saying where it looked, if it is not there.
+// cifarOptions finds CIFAR-10 (see datatest) and fails the test, saying
+// where it looked, if it is not there.
 func cifarOptions(t *testing.T) cifar.Options {
 	t.Helper()
-	dir := os.Getenv("CIFAR10_DIR")
-	if dir == "" {
-		t.Fatal("CIFAR10_DIR is not set: the neural pipeline test needs CIFAR-10 (make test sets it to ../shared/data/cifar-10-batches-bin)")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "data_batch_1.bin")); err != nil {
-		t.Fatalf("CIFAR10_DIR=%s: %v", dir, err)
-	}
-	return cifar.Options{Dir: dir}
+	return cifar.Options{Dir: datatest.CIFAR10Dir(t)}
 }
 
 // TestTinyTargetPipeline runs simulate → predictor → target at the tiny

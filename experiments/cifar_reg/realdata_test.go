@@ -3,28 +3,12 @@ package main
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/brainreg/brainreg/data/datatest"
 	"github.com/brainreg/brainreg/nn/predictor"
 )
-
-// neuralDataDir returns BRAINREG_NEURAL_DIR (the Makefile sets it to
-// ../shared/data/neural) and fails, saying where it looked, if the real
-// data are not there.
-func neuralDataDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("BRAINREG_NEURAL_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data", "neural")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "antolik2016", "region1")); err != nil {
-		t.Fatalf("real neural data not found: looked for %s (set BRAINREG_NEURAL_DIR to the directory holding antolik2016/ and allen2016/): %v",
-			filepath.Join(dir, "antolik2016", "region1"), err)
-	}
-	return dir
-}
 
 // TestRealDataPredictor fits the tiny predictor on Antolik region 1 (5-fold
 // cross-validation over its 50 images) and on Allen's 100 training scenes.
@@ -33,7 +17,7 @@ func neuralDataDir(t *testing.T) string {
 // trials: 40 training images do not constrain a CNN, so the test asks only
 // that the Antolik predictions are above chance and everything is finite.
 func TestRealDataPredictor(t *testing.T) {
-	root := neuralDataDir(t)
+	root := datatest.NeuralDir(t)
 	c := predictor.Tiny()
 	r, err := antolikCV(context.Background(), filepath.Join(root, "antolik2016", "region1"), c, 5)
 	if err != nil {

@@ -3,25 +3,20 @@ package attack
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/brainreg/brainreg/data/cifar"
+	"github.com/brainreg/brainreg/data/datatest"
 	"github.com/brainreg/brainreg/nn"
 )
 
-// cifarTestImages returns the first n grayscale CIFAR-10 test images from
-// $CIFAR10_DIR or, when that is not set, from the shared copy beside the
-// repository; missing data fails the benchmark, naming where it looked.
+// cifarTestImages returns the first n grayscale CIFAR-10 test images;
+// missing data fails the benchmark, naming where it looked.
 func cifarTestImages(b *testing.B, n int) Images {
-	dir := os.Getenv("CIFAR10_DIR")
-	if dir == "" {
-		dir, _ = filepath.Abs("../../../shared/data/cifar-10-batches-bin")
-	}
+	dir := datatest.CIFAR10Dir(b)
 	d, err := cifar.Open(cifar.CIFAR10(), dir, true)
 	if err != nil {
-		b.Fatalf("CIFAR-10 is needed: looked in %s ($CIFAR10_DIR, else the shared copy beside the repository): %v", dir, err)
+		b.Fatalf("CIFAR-10 in %s: %v", dir, err)
 	}
 	idx := make([]int, n)
 	for i := range idx {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/brainreg/brainreg/autograd"
 	"github.com/brainreg/brainreg/data/cifar"
+	"github.com/brainreg/brainreg/data/datatest"
 	"github.com/brainreg/brainreg/nn"
 	"github.com/brainreg/brainreg/nn/attack"
 	"github.com/brainreg/brainreg/nn/optim"
@@ -25,21 +24,17 @@ var realData struct {
 	dir  string
 }
 
-// cifarTest reads CIFAR-10 from $CIFAR10_DIR or, when that is not set, from
-// the shared copy next to the repository (../shared/data/cifar-10-batches-bin,
-// where the Makefile points CIFAR10_DIR). Missing data fails the test.
+// cifarTest reads CIFAR-10 (see datatest). Missing data fails the test,
+// saying where it looked.
 func cifarTest(t *testing.T) *cifar.Set {
 	t.Helper()
+	dir := datatest.CIFAR10Dir(t)
 	realData.once.Do(func() {
-		realData.dir = os.Getenv("CIFAR10_DIR")
-		if realData.dir == "" {
-			realData.dir, _ = filepath.Abs("../../../../shared/data/cifar-10-batches-bin")
-		}
+		realData.dir = dir
 		realData.data, realData.err = cifar.Open(cifar.CIFAR10(), realData.dir, true)
 	})
 	if realData.err != nil {
-		t.Fatalf("CIFAR-10 is needed: looked in %s ($CIFAR10_DIR, else the shared copy beside the repository): %v",
-			realData.dir, realData.err)
+		t.Fatalf("CIFAR-10 in %s: %v", realData.dir, realData.err)
 	}
 	return realData.data.Test
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/brainreg/brainreg/data/cifar"
+	"github.com/brainreg/brainreg/data/datatest"
 	"github.com/brainreg/brainreg/nn"
 )
 
@@ -20,15 +21,16 @@ var (
 	cifarErr  error
 )
 
-// testData reads CIFAR-10 from $CIFAR10_DIR (the Makefile points it at
-// ../shared/data); the tests fail, saying where they looked, without it.
+// testData reads CIFAR-10 (see datatest); the tests fail, saying where
+// they looked, without it.
 func testData(t *testing.T) *cifar.Data {
 	t.Helper()
+	dir := datatest.CIFAR10Dir(t)
 	cifarOnce.Do(func() {
-		cifarData, cifarErr = cifar.Load(context.Background(), cifar.CIFAR10(), cifar.Options{Download: false})
+		cifarData, cifarErr = cifar.Load(context.Background(), cifar.CIFAR10(), cifar.Options{Dir: dir})
 	})
 	if cifarErr != nil {
-		t.Fatalf("CIFAR-10 is needed (set CIFAR10_DIR, as the Makefile does): %v", cifarErr)
+		t.Fatalf("CIFAR-10 in %s: %v", dir, cifarErr)
 	}
 	return cifarData
 }
