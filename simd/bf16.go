@@ -60,15 +60,19 @@ func ToBF16(rows, cols int, src []float32, lds int, dst []uint32, ldd int) {
 	checkWords("ToBF16", "src", "lds", len(src), rows, cols, lds)
 	checkWords("ToBF16", "dst", "ldd", len(dst), rows, kw, ldd)
 	for i := range rows {
-		s := src[i*lds : i*lds+cols]
-		d := dst[i*ldd : i*ldd+kw]
-		even := cols &^ 1
-		for q := range even / 2 {
-			d[q] = uint32(BF16(s[2*q])) | uint32(BF16(s[2*q+1]))<<16
-		}
-		if even < cols {
-			d[kw-1] = uint32(BF16(s[cols-1]))
-		}
+		toBF16Row(dst[i*ldd:i*ldd+kw], src[i*lds:i*lds+cols])
+	}
+}
+
+// toBF16RowGo is the Go twin of toBF16Row, which rounds one row s to the
+// pairs d (len(d) = BF16Words(len(s))).
+func toBF16RowGo(d []uint32, s []float32) {
+	even := len(s) &^ 1
+	for q := range even / 2 {
+		d[q] = uint32(BF16(s[2*q])) | uint32(BF16(s[2*q+1]))<<16
+	}
+	if even < len(s) {
+		d[len(d)-1] = uint32(BF16(s[even]))
 	}
 }
 

@@ -17,6 +17,31 @@ func selectBF16Kernel() bf16Kernel {
 
 var avx512BF16Kernel = bf16Kernel{name: "avx512-bf16", mr: 12, nr: 32, run: bf16Kernel12x32AVX512}
 
+// useBF16Asm says whether ToBF16 converts with VCVTNE2PS2BF16.
+var useBF16Asm = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BF16)
+
+// toBF16AVX512 (kernel_bf16_amd64.s) rounds 32·blocks floats at src to
+// bf16 pairs at dst, one VCVTNE2PS2BF16 per 32: the loop of toBF16RowGo,
+// whose rounding (to nearest even, subnormals to zero, NaN quiet) is the
+// instruction's.
+//
+//go:noescape
+func toBF16AVX512(blocks int, src *float32, dst *uint32)
+
+// toBF16Row rounds s to the pairs d (len(d) = BF16Words(len(s))), 32
+// values at a time in assembly where it can.
+func toBF16Row(d []uint32, s []float32) {
+	blocks := len(s) / 32
+	if !useBF16Asm || blocks == 0 {
+		toBF16RowGo(d, s)
+		return
+	}
+	_ = d[blocks*16-1] // the bounds the assembly relies on
+	_ = s[blocks*32-1]
+	toBF16AVX512(blocks, &s[0], &d[0])
+	toBF16RowGo(d[blocks*16:], s[blocks*32:])
+}
+
 // availableBF16Kernels lists every BF16 micro-kernel this CPU can run.
 func availableBF16Kernels() []bf16Kernel {
 	ks := []bf16Kernel{goBF16Kernel}

@@ -1,10 +1,11 @@
 //go:build ignore
 
-// gen_bf16_kernel writes kernel_bf16_amd64.s, the AVX-512 BF16 micro-kernel
-// of SgemmBF16NT. Go's assembler has no mnemonic for VDPBF16PS, so the
-// instruction is emitted as BYTE directives from the EVEX encoding below;
-// every one is preceded by a comment with its Intel-syntax mnemonic, which
-// `objdump -d` on a test binary should reproduce. Run with go generate.
+// gen_bf16_kernel writes kernel_bf16_amd64.s: the AVX-512 BF16 micro-kernel
+// of SgemmBF16NT and ToBF16's conversion loop. Go's assembler has no
+// mnemonics for VDPBF16PS and VCVTNE2PS2BF16, so they are emitted as BYTE
+// directives from the EVEX encoding below; each is preceded by a comment
+// with its Intel-syntax form, which `objdump -d -M intel` on a test binary
+// reproduces. Run with go generate.
 package main
 
 import (
@@ -20,11 +21,10 @@ const (
 	nr = 32 // columns of the C tile: two zmm registers of 16 float32
 )
 
-// vdpbf16ps returns the encoding of VDPBF16PS zmm(dst), zmm(src1), zmm(src2),
-// all registers, no masking: EVEX.512.F3.0F38.W0 52 /r, that is
-// dst.fp32[j] += src1.bf16[2j+1]·src2.bf16[2j+1] + src1.bf16[2j]·src2.bf16[2j]
-// for j < 16.
-func vdpbf16ps(dst, src1, src2 int) []byte {
+// evex returns the encoding of an AVX-512 instruction on three zmm
+// registers, no masking, in map 0F38 with W=0: opcode op, prefix pp (1 66,
+// 2 F3, 3 F2), ModRM.reg = dst, EVEX.vvvv = src1, ModRM.rm = src2.
+func evex(op, pp byte, dst, src1, src2 int) []byte {
 	for _, r := range []int{dst, src1, src2} {
 		if r < 0 || r > 31 {
 			log.Fatalf("register zmm%d out of range", r)
@@ -34,22 +34,36 @@ func vdpbf16ps(dst, src1, src2 int) []byte {
 	// P0: R̄ X̄ B̄ R̄' 0 m2 m1 m0 with map 2 (0F38). R, R' extend ModRM.reg
 	// (dst); B and X extend ModRM.rm (src2) for a register operand.
 	p0 := inv(dst>>3)<<7 | inv(src2>>4)<<6 | inv(src2>>3)<<5 | inv(dst>>4)<<4 | 0x02
-	// P1: W=0, v̄v̄v̄v̄ (src1, inverted), 1, pp=10 (F3).
-	p1 := byte(^src1&15)<<3 | 0x04 | 0x02
+	// P1: W=0, v̄v̄v̄v̄ (src1, inverted), 1, pp.
+	p1 := byte(^src1&15)<<3 | 0x04 | pp
 	// P2: z=0, L'L=10 (512 bits), b=0, V̄' (src1 bit 4), aaa=000.
 	p2 := byte(0x40) | inv(src1>>4)<<3
 	modrm := byte(0xC0) | byte(dst&7)<<3 | byte(src2&7)
-	return []byte{0x62, p0, p1, p2, 0x52, modrm}
+	return []byte{0x62, p0, p1, p2, op, modrm}
 }
 
-// dp is one VDPBF16PS as Go assembly: the BYTE directives and, in a
-// comment, the instruction in Intel syntax (destination first).
-func dp(dst, src1, src2 int) string {
+// vdpbf16ps is VDPBF16PS zmm(dst), zmm(src1), zmm(src2),
+// EVEX.512.F3.0F38.W0 52 /r: for j < 16,
+// dst.fp32[j] += src1.bf16[2j+1]·src2.bf16[2j+1] + src1.bf16[2j]·src2.bf16[2j].
+func vdpbf16ps(dst, src1, src2 int) []byte { return evex(0x52, 2, dst, src1, src2) }
+
+// vcvtne2ps2bf16 is VCVTNE2PS2BF16 zmm(dst), zmm(src1), zmm(src2),
+// EVEX.512.F2.0F38.W0 72 /r: dst.bf16[j] = src2.fp32[j] and
+// dst.bf16[16+j] = src1.fp32[j] for j < 16, rounded to nearest even.
+func vcvtne2ps2bf16(dst, src1, src2 int) []byte { return evex(0x72, 3, dst, src1, src2) }
+
+// directives writes one instruction as BYTE directives preceded by a comment
+// with its Intel-syntax form (destination first).
+func directives(name string, enc []byte, dst, src1, src2 int) string {
 	var s []string
-	for _, b := range vdpbf16ps(dst, src1, src2) {
+	for _, b := range enc {
 		s = append(s, fmt.Sprintf("BYTE $0x%02x", b))
 	}
-	return fmt.Sprintf("/* vdpbf16ps zmm%d, zmm%d, zmm%d */ %s", dst, src1, src2, strings.Join(s, "; "))
+	return fmt.Sprintf("/* %s zmm%d, zmm%d, zmm%d */ %s", name, dst, src1, src2, strings.Join(s, "; "))
+}
+
+func dp(dst, src1, src2 int) string {
+	return directives("vdpbf16ps", vdpbf16ps(dst, src1, src2), dst, src1, src2)
 }
 
 func main() {
@@ -135,6 +149,29 @@ func main() {
 	for r := range mr {
 		p("\tADD_ROW(Z%d, Z%d)", 4+2*r, 5+2*r)
 	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+	p("// func toBF16AVX512(blocks int, src *float32, dst *uint32)")
+	p("// Rounds 32·blocks floats to as many bf16, two to a word, in order.")
+	p("TEXT ·toBF16AVX512(SB), NOSPLIT, $0-24")
+	p("\tMOVQ blocks+0(FP), CX")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ dst+16(FP), DI")
+	p("\tTESTQ CX, CX")
+	p("\tJE    cvtdone")
+	p("")
+	p("cvtloop:")
+	p("\tVMOVUPS (SI), Z0")
+	p("\tVMOVUPS 64(SI), Z1")
+	p("\t%s", directives("vcvtne2ps2bf16", vcvtne2ps2bf16(2, 1, 0), 2, 1, 0))
+	p("\tVMOVDQU32 Z2, (DI)")
+	p("\tADDQ $128, SI")
+	p("\tADDQ $64, DI")
+	p("\tDECQ CX")
+	p("\tJNE  cvtloop")
+	p("")
+	p("cvtdone:")
 	p("\tVZEROUPPER")
 	p("\tRET")
 	if err := os.WriteFile("kernel_bf16_amd64.s", w.Bytes(), 0o644); err != nil {

@@ -172,3 +172,26 @@ done:
 	ADD_ROW(Z26, Z27)
 	VZEROUPPER
 	RET
+
+// func toBF16AVX512(blocks int, src *float32, dst *uint32)
+// Rounds 32·blocks floats to as many bf16, two to a word, in order.
+TEXT ·toBF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ blocks+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ dst+16(FP), DI
+	TESTQ CX, CX
+	JE    cvtdone
+
+cvtloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	/* vcvtne2ps2bf16 zmm2, zmm1, zmm0 */ BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VMOVDQU32 Z2, (DI)
+	ADDQ $128, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE  cvtloop
+
+cvtdone:
+	VZEROUPPER
+	RET
