@@ -29,9 +29,12 @@ type result struct {
 	Steps           int     `json:"steps"`
 	ImagesPerSecond float64 `json:"images_per_second"`
 	StepSeconds     float64 `json:"median_step_seconds"`
-	PeakRSSMB       float64 `json:"peak_rss_mb"`
-	Kernel          string  `json:"kernel"`
-	Pairs           int     `json:"penalty_pairs"`
+	// CPU time per timed step (all threads): less sensitive than wall time
+	// to other work on a shared machine.
+	CPUStepSeconds float64 `json:"cpu_seconds_per_step"`
+	PeakRSSMB      float64 `json:"peak_rss_mb"`
+	Kernel         string  `json:"kernel"`
+	Pairs          int     `json:"penalty_pairs"`
 }
 
 func main() {
@@ -106,17 +109,22 @@ func main() {
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	times := make([]float64, *steps)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	for i := range times {
 		t0 := time.Now()
 		step()
 		times[i] = time.Since(t0).Seconds()
 	}
 	total := time.Since(start).Seconds()
+	cpu := (cpuSeconds() - cpu0) / float64(*steps)
+	if cpu0 < 0 {
+		cpu = -1
+	}
 	res := result{
 		Model: *model, Batch: *batch, Threads: *threads, Steps: *steps,
 		ImagesPerSecond: float64(*batch**steps) / total,
 		StepSeconds:     median(times),
+		CPUStepSeconds:  cpu,
 		PeakRSSMB:       peakRSSMB(),
 		Kernel:          simd.Path(),
 		Pairs:           *pairs,
