@@ -74,6 +74,10 @@ func (g convGeom) padImage(p paddedGeom, c int, src, dst []float32) {
 func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 	p := g.paddedLayout(g.cin)
 	off := g.rowOffsets(p, g.cin)
+	// The weights are packed once for all images.
+	wbuf := getBuf(simd.PackedASize(g.cout, g.k))
+	defer putBuf(wbuf)
+	wp := simd.PackA(wbuf, false, g.cout, g.k, w, g.k)
 	parallelFor(g.n, 1, func(lo, hi int) {
 		xp, grid := getBuf(p.size), getBuf(g.cout*p.gridN)
 		defer putBuf(xp)
@@ -81,7 +85,7 @@ func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 		for i := lo; i < hi; i++ {
 			g.padImage(p, g.cin, x[i*g.cin*g.hw:][:g.cin*g.hw], xp)
 			// grid: [Cout, H·Wp] = w: [Cout, K] · (im2col rows of xp): [K, H·Wp]
-			simd.SgemmRows(false, false, g.cout, p.gridN, g.k, 1, w, g.k, xp, off, 0, grid, p.gridN)
+			simd.SgemmRowsPacked(wp, false, p.gridN, 1, xp, off, 0, grid, p.gridN)
 			for co := range g.cout {
 				for oy := range g.h {
 					dst := y[((i*g.cout+co)*g.h+oy)*g.w:][:g.w]
@@ -116,6 +120,9 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 			}
 		}
 	}
+	wbuf := getBuf(simd.PackedASize(g.cin, k2))
+	defer putBuf(wbuf)
+	wp := simd.PackA(wbuf, false, g.cin, k2, wf, k2)
 	p := g.paddedLayout(g.cout)
 	off := g.rowOffsets(p, g.cout)
 	parallelFor(g.n, 1, func(lo, hi int) {
@@ -125,7 +132,7 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 		for i := lo; i < hi; i++ {
 			g.padImage(p, g.cout, gy[i*g.cout*g.hw:][:g.cout*g.hw], gyp)
 			// grid: [Cin, H·Wp] = w′: [Cin, Cout·kh·kw] · (im2col rows of gyp)
-			simd.SgemmRows(false, false, g.cin, p.gridN, k2, 1, wf, k2, gyp, off, 0, grid, p.gridN)
+			simd.SgemmRowsPacked(wp, false, p.gridN, 1, gyp, off, 0, grid, p.gridN)
 			for ci := range g.cin {
 				for oy := range g.h {
 					dst := gx[((i*g.cin+ci)*g.h+oy)*g.w:][:g.w]

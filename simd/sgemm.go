@@ -191,7 +191,29 @@ func putScratch(s *gemmScratch) {
 // the micro-kernel.
 func gemmSerial(kern gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmSerialB(kern, transA, m, n, k, alpha, a, lda, bSource{transB: transB, b: b, ldb: ldb}, beta, c, ldc)
+	gemmSerialB(kern, m, n, k, alpha, aSource{transA: transA, a: a, lda: lda}, bSource{transB: transB, b: b, ldb: ldb}, beta, c, ldc)
+}
+
+// aSource says where op(A) comes from: a stored matrix (a, lda, transA),
+// packed block by block as the product needs it, or, when packed is set,
+// all of op(A) packed beforehand by PackA.
+type aSource struct {
+	transA bool
+	a      []float32
+	lda    int
+	packed []float32 // see PackA for the layout
+	mPad   int       // rows of the packed operand: m rounded up to mr
+}
+
+// block returns the mc×kc block of op(A) at row ic, column pc as mr-tall
+// panels (the layout of packA), packing it into scratch unless A was packed
+// beforehand.
+func (s aSource) block(mr, ic, pc, mc, kc int, scratch []float32) []float32 {
+	if s.packed != nil {
+		return s.packed[pc*s.mPad+ic*kc:][:ceilDiv(mc, mr)*mr*kc]
+	}
+	packA(mr, s.transA, s.a, s.lda, ic, pc, mc, kc, scratch)
+	return scratch
 }
 
 // bSource says where op(B) comes from: a stored matrix (b, ldb, transB), or,
@@ -251,13 +273,13 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 }
 
 // gemmSerialB is gemmSerial with B given by a bSource.
-func gemmSerialB(kern gemmKernel, transA bool, m, n, k int, alpha float32, a []float32, lda int,
+func gemmSerialB(kern gemmKernel, m, n, k int, alpha float32, asrc aSource,
 	src bSource, beta float32, c []float32, ldc int) {
 	s := getScratch()
 	defer putScratch(s)
 	mr, nr := kern.mr, kern.nr
 	if src.rowOff != nil && !src.transB && kern.rows != nil && nr == gemmMaxNR {
-		gemmRowsDirect(kern, s, transA, m, n, k, alpha, a, lda, src, beta, c, ldc)
+		gemmRowsDirect(kern, s, m, n, k, alpha, asrc, src, beta, c, ldc)
 		return
 	}
 	for jc := 0; jc < n; jc += gemmNC {
@@ -273,13 +295,13 @@ func gemmSerialB(kern gemmKernel, transA bool, m, n, k int, alpha float32, a []f
 			}
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
-				packA(mr, transA, a, lda, ic, pc, mc, kc, s.a)
+				ablk := asrc.block(mr, ic, pc, mc, kc, s.a)
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bp := s.b[jr*kc : (jr+nr)*kc]
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
-						ap := s.a[ir*kc : (ir+mr)*kc]
+						ap := ablk[ir*kc : (ir+mr)*kc]
 						cOff := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
 							kern.run(kc, ap, bp, c[cOff:], ldc, alpha, betaSlice)
@@ -297,7 +319,7 @@ func gemmSerialB(kern gemmKernel, transA bool, m, n, k int, alpha float32, a []f
 // gemmRowsDirect is gemmSerialB for B given by row offsets with a kernel
 // that reads those rows in place: only A is packed. A last panel narrower
 // than nr is packed and run through the ordinary kernel.
-func gemmRowsDirect(kern gemmKernel, s *gemmScratch, transA bool, m, n, k int, alpha float32, a []float32, lda int,
+func gemmRowsDirect(kern gemmKernel, s *gemmScratch, m, n, k int, alpha float32, asrc aSource,
 	src bSource, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	for pc := 0; pc < k; pc += gemmKC {
@@ -309,7 +331,7 @@ func gemmRowsDirect(kern gemmKernel, s *gemmScratch, transA bool, m, n, k int, a
 		}
 		for ic := 0; ic < m; ic += gemmMC {
 			mc := min(gemmMC, m-ic)
-			packA(mr, transA, a, lda, ic, pc, mc, kc, s.a)
+			ablk := asrc.block(mr, ic, pc, mc, kc, s.a)
 			for jr := 0; jr < n; jr += nr {
 				cols := min(nr, n-jr)
 				var bp []float32
@@ -321,7 +343,7 @@ func gemmRowsDirect(kern gemmKernel, s *gemmScratch, transA bool, m, n, k int, a
 				}
 				for ir := 0; ir < mc; ir += mr {
 					rows := min(mr, mc-ir)
-					ap := s.a[ir*kc : (ir+mr)*kc]
+					ap := ablk[ir*kc : (ir+mr)*kc]
 					cOff := (ic+ir)*ldc + jr
 					switch {
 					case rows == mr && cols == nr:

@@ -27,6 +27,21 @@ func SgemmRows(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 		aRows, aCols = k, m
 	}
 	checkMatrix("a", "lda", a, aRows, aCols, lda)
+	checkRowsArgs(transB, m, n, k, b, rowOff, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	gemmSerialB(rowsKernelFor(m), m, n, k, alpha, aSource{transA: transA, a: a, lda: lda},
+		bSource{transB: transB, b: b, rowOff: rowOff[:rowsOfB(transB, n, k)]}, beta, c, ldc)
+}
+
+// checkRowsArgs panics, naming the argument, on a B given by row offsets or
+// a C that SgemmRows would read or write out of bounds.
+func checkRowsArgs(transB bool, m, n, k int, b []float32, rowOff []int, c []float32, ldc int) {
 	checkMatrix("c", "ldc", c, m, n, ldc)
 	rows, rowLen, rowsName := k, n, "k"
 	if transB {
@@ -42,6 +57,71 @@ func SgemmRows(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 			}
 		}
 	}
+}
+
+// rowsOfB is how many rows of b a product given by row offsets reads: k,
+// or n with transB.
+func rowsOfB(transB bool, n, k int) int {
+	if transB {
+		return n
+	}
+	return k
+}
+
+// PackedA is op(A) packed once for SgemmRowsPacked, for many products with
+// the same left operand (a convolution's weights, applied to every image of
+// a batch): SgemmRows packs A anew on every call. It is a view on the
+// buffer given to PackA, which must stay unchanged while it is used.
+type PackedA struct {
+	m, k int
+	kern gemmKernel
+	mPad int // m rounded up to the kernel's mr
+	data []float32
+}
+
+// PackedASize is the length of the buffer PackA needs for an m×k op(A).
+func PackedASize(m, k int) int {
+	mr := rowsKernelFor(m).mr
+	return ceilDiv(m, mr) * mr * k
+}
+
+// PackA packs the m×k matrix op(A) (A stored as for SgemmRows) into dst,
+// which must hold PackedASize(m, k) floats, for the kernel SgemmRows would
+// pick: kc-deep slices of k one after another, each as mr-tall panels
+// stored column by column (packA's layout), rows past m zero.
+func PackA(dst []float32, transA bool, m, k int, a []float32, lda int) PackedA {
+	if m < 0 || k < 0 {
+		panic(fmt.Sprintf("simd.PackA: negative dimension m=%d k=%d", m, k))
+	}
+	aRows, aCols := m, k
+	if transA {
+		aRows, aCols = k, m
+	}
+	checkMatrix("a", "lda", a, aRows, aCols, lda)
+	if need := PackedASize(m, k); len(dst) < need {
+		panic(fmt.Sprintf("simd.PackA: len(dst)=%d, need PackedASize(%d, %d)=%d", len(dst), m, k, need))
+	}
+	kern := rowsKernelFor(m)
+	p := PackedA{m: m, k: k, kern: kern, mPad: ceilDiv(m, kern.mr) * kern.mr}
+	p.data = dst[:p.mPad*k]
+	if m == 0 {
+		return p
+	}
+	for pc := 0; pc < k; pc += gemmKC {
+		packA(kern.mr, transA, a, lda, 0, pc, m, min(gemmKC, k-pc), p.data[pc*p.mPad:])
+	}
+	return p
+}
+
+// SgemmRowsPacked is SgemmRows with op(A) packed beforehand by PackA: C =
+// alpha·op(A)·op(B) + beta·C, C m×n, with the same bits as SgemmRows.
+func SgemmRowsPacked(a PackedA, transB bool, n int, alpha float32, b []float32, rowOff []int,
+	beta float32, c []float32, ldc int) {
+	m, k := a.m, a.k
+	if n < 0 {
+		panic(fmt.Sprintf("simd.SgemmRows: negative dimension n=%d", n))
+	}
+	checkRowsArgs(transB, m, n, k, b, rowOff, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -49,7 +129,8 @@ func SgemmRows(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	gemmSerialB(rowsKernelFor(m), transA, m, n, k, alpha, a, lda, bSource{transB: transB, b: b, rowOff: rowOff[:rows]}, beta, c, ldc)
+	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad},
+		bSource{transB: transB, b: b, rowOff: rowOff[:rowsOfB(transB, n, k)]}, beta, c, ldc)
 }
 
 // rowsKernelFor picks SgemmRows's kernel for m rows of C: the rows kernel

@@ -64,8 +64,12 @@ func testSgemmRowsConformance(t *testing.T) {
 		ldc := n + pad
 		c := randSlice(r, m*ldc)
 		c2 := append([]float32(nil), c...)
+		c3 := append([]float32(nil), c...)
 		want := naiveGemm(transA, transB, m, n, k, alpha, a, lda, bm, rowLen, beta, c, ldc)
 		SgemmRows(transA, transB, m, n, k, alpha, a, lda, b, rowOff, beta, c, ldc)
+		// So does SgemmRowsPacked, over a packing buffer with stale contents.
+		pbuf := randSlice(r, PackedASize(m, k)+r.IntN(5))
+		SgemmRowsPacked(PackA(pbuf, transA, m, k, a, lda), transB, n, alpha, b, rowOff, beta, c3, ldc)
 		// Sgemm with the kernel SgemmRows picks gives the same bits.
 		saved := kernel
 		kernel = rowsKernelFor(m)
@@ -75,6 +79,9 @@ func testSgemmRowsConformance(t *testing.T) {
 		for i := range m {
 			for j := range ldc {
 				got := c[i*ldc+j]
+				if math.Float32bits(got) != math.Float32bits(c3[i*ldc+j]) {
+					t.Fatalf("m=%d n=%d k=%d tA=%v tB=%v: C[%d][%d]=%v, SgemmRowsPacked gives %v", m, n, k, transA, transB, i, j, got, c3[i*ldc+j])
+				}
 				if math.Float32bits(got) != math.Float32bits(c2[i*ldc+j]) {
 					t.Fatalf("m=%d n=%d k=%d tA=%v tB=%v: C[%d][%d]=%v, Sgemm gives %v", m, n, k, transA, transB, i, j, got, c2[i*ldc+j])
 				}
@@ -100,6 +107,11 @@ func TestSgemmRowsPanics(t *testing.T) {
 		{"negative row", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, -1, 2}, 0, c, 2) }, "rowOff[1]=-1"},
 		{"short rowOff transposed", func() { SgemmRows(false, true, 2, 2, 3, 1, a, 3, b, []int{0}, 0, c, 2) }, "need n=2"},
 		{"short c", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, 1, 2}, 0, c[:3], 2) }, "len(c)=3"},
+		{"short packing buffer", func() { PackA(make([]float32, 5), false, 2, 3, a, 3) }, "len(dst)=5"},
+		{"short a to pack", func() { PackA(make([]float32, 100), false, 2, 3, a[:5], 3) }, "len(a)=5"},
+		{"packed, row outside", func() {
+			SgemmRowsPacked(PackA(make([]float32, 100), false, 2, 3, a, 3), false, 2, 1, b, []int{0, 1, 5}, 0, c, 2)
+		}, "rowOff[2]=5"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
