@@ -31,6 +31,7 @@ import (
 
 	"github.com/brainreg/brainreg/data/cifar"
 	"github.com/brainreg/brainreg/data/neural"
+	"github.com/brainreg/brainreg/data/rsa"
 	"github.com/brainreg/brainreg/data/v1sim"
 	"github.com/brainreg/brainreg/nn/predictor"
 )
@@ -51,6 +52,9 @@ type neuralOptions struct {
 	Data   cifar.Options // where the CIFAR-10 stimuli come from
 	Log    io.Writer     // progress and messages (os.Stderr if nil)
 	Cifar  *cifar.Data   // already loaded CIFAR-10, or nil to load when needed
+	// Similarity is the precision of the target stage's products R·Rᵀ
+	// (the zero value is rsa.FP32).
+	Similarity rsa.Precision
 }
 
 func (o *neuralOptions) log() io.Writer {

@@ -59,6 +59,9 @@ type pipelineConfig struct {
 	OtherSeed    uint64         `json:"other_seed"`
 	OtherPlace   int            `json:"other_place"` // feature map of the other network: 0 stem, k stage k
 	Robust       robust.Config  `json:"robust"`
+	// The target's similarity precision (see targetConfig.Precision):
+	// absent for the default, fp32, so existing report names stay.
+	SimilarityPrecision string `json:"similarity_precision,omitempty"`
 }
 
 func pipelinePreset(name string) (pipelineConfig, error) {
@@ -114,9 +117,9 @@ type modelRun struct {
 // runFlags are the flags that define an experiment, shared by run and
 // sweep.
 type runFlags struct {
-	preset, out, neural, alphas, kinds *string
-	seeds, epochs, threads             *int
-	data                               cifar.Options
+	preset, out, neural, alphas, kinds, simPrec *string
+	seeds, epochs, threads                      *int
+	data                                        cifar.Options
 }
 
 func addRunFlags(fs *flag.FlagSet) *runFlags {
@@ -129,6 +132,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 		seeds:   fs.Int("seeds", 0, "training seeds per model (default: the preset's)"),
 		epochs:  fs.Int("epochs", 0, "training epochs (default: the preset's)"),
 		threads: fs.Int("threads", 0, "goroutines for the kernels (default: all cores, or SLURM_CPUS_PER_TASK)"),
+		simPrec: fs.String("similarity-precision", "fp32", precisionUsage),
 	}
 	f.data.AddFlags(fs)
 	return f
@@ -159,6 +163,11 @@ func (f *runFlags) config() (pipelineConfig, error) {
 	if *f.epochs != 0 {
 		cfg.Train.Epochs = *f.epochs
 	}
+	prec, err := parsePrecisionFlag(*f.simPrec)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.SimilarityPrecision = precisionKey(prec)
 	if *f.kinds != "" {
 		cfg.Kinds = nil
 		for _, k := range strings.Split(*f.kinds, ",") {
@@ -245,7 +254,11 @@ func prepare(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dat
 	}
 	p := &prepared{cfg: cfg, out: out, data: d, sims: map[string]*trainer.SimilarityData{}, targetIDs: map[string]string{}}
 	// 1. The neural target and its controls.
-	no := &neuralOptions{Preset: cfg.TargetPreset, Out: out, Seed: 0, Neural: neuralDir, Data: dataOpt, Log: log, Cifar: d}
+	prec, err := parsePrecisionFlag(cfg.SimilarityPrecision)
+	if err != nil {
+		return nil, err
+	}
+	no := &neuralOptions{Preset: cfg.TargetPreset, Out: out, Seed: 0, Neural: neuralDir, Data: dataOpt, Log: log, Cifar: d, Similarity: prec}
 	if p.targetDir, p.tsum, err = buildTarget(ctx, no); err != nil {
 		return nil, err
 	}
