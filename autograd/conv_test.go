@@ -90,28 +90,72 @@ func TestConv2dAgainstDefinition(t *testing.T) {
 	}
 }
 
+// The stride-2 layers that take the padded path (phase planes), forced on
+// small planes, against the definition: ResNet's 3×3 and 1×1 downsampling
+// layers, and the other kernel sizes the path accepts.
+func TestConv2dPhasedAgainstDefinition(t *testing.T) {
+	prev := convPaddedPixels
+	convPaddedPixels = 1
+	defer func() { convPaddedPixels = prev }()
+	r := newRand(23)
+	for _, c := range []struct{ n, cin, cout, h, w, k, pad int }{
+		{3, 2, 3, 6, 8, 3, 1}, {2, 3, 2, 4, 4, 1, 0}, {2, 2, 2, 8, 6, 2, 0},
+		{2, 1, 2, 6, 6, 5, 2}, {2, 2, 1, 4, 6, 4, 1}, {convWeightGradImages + 2, 5, 4, 6, 4, 3, 1},
+	} {
+		x := uniform(r, -1, 1, c.n, c.cin, c.h, c.w).SetRequiresGrad(true)
+		w := uniform(r, -1, 1, c.cout, c.cin, c.k, c.k).SetRequiresGrad(true)
+		b := uniform(r, -1, 1, c.cout).SetRequiresGrad(true)
+		if g := newConvGeom(x, w, 2, c.pad); !g.padded() {
+			t.Fatalf("%+v does not take the padded path", c)
+		}
+		y := Conv2d(x, w, b, 2, c.pad)
+		gy := uniform(r, -1, 1, y.Shape...).Data
+		grads := gradFrom(y, gy, []*Tensor{x, w, b})
+		wy, wgx, wgw, wgb := naiveConv2d(x, w, 2, c.pad, gy)
+		for o := range wy {
+			wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%c.cout])
+		}
+		for _, v := range []struct {
+			what string
+			got  []float32
+			want []float64
+		}{{"y", y.Data, wy}, {"gx", grads[0], wgx}, {"gw", grads[1], wgw}, {"gb", grads[2], wgb}} {
+			if len(v.got) != len(v.want) {
+				t.Fatalf("%+v %s: %d values, want %d", c, v.what, len(v.got), len(v.want))
+			}
+			for i := range v.want {
+				if math.Abs(float64(v.got[i])-v.want[i]) > 1e-4*(1+math.Abs(v.want[i])) {
+					t.Fatalf("%+v %s[%d] = %v, want %v", c, v.what, i, v.got[i], v.want[i])
+				}
+			}
+		}
+	}
+}
+
 // The padded path (images in parallel, weight gradients summed over groups
-// of images) gives the same bits for any thread count.
+// of images) gives the same bits for any thread count, at stride 1 and 2.
 func TestConv2dPaddedDeterministicAcrossThreads(t *testing.T) {
-	r := newRand(31)
-	x := uniform(r, -1, 1, 2*convWeightGradImages+3, 5, 9, 8).SetRequiresGrad(true)
-	w := uniform(r, -1, 1, 6, 5, 3, 3).SetRequiresGrad(true)
-	if g := newConvGeom(x, w, 1, 1); !g.padded() {
-		t.Fatal("the test's layer does not take the padded path")
-	}
-	run := func(threads int) [][]float32 {
-		defer simd.SetThreads(simd.SetThreads(threads))
-		y := Conv2d(x, w, nil, 1, 1)
-		gy := uniform(newRand(32), -1, 1, y.Shape...).Data
-		return append(gradFrom(y, gy, []*Tensor{x, w}), y.Data)
-	}
-	ref := run(1)
-	for _, threads := range []int{2, 3} {
-		got := run(threads)
-		for k := range ref {
-			for i := range ref[k] {
-				if math.Float32bits(got[k][i]) != math.Float32bits(ref[k][i]) {
-					t.Fatalf("threads=%d: output %d element %d = %v, one thread gives %v", threads, k, i, got[k][i], ref[k][i])
+	for _, c := range []struct{ h, w, k, stride, pad int }{{9, 8, 3, 1, 1}, {16, 18, 3, 2, 1}, {16, 16, 1, 2, 0}} {
+		r := newRand(31)
+		x := uniform(r, -1, 1, 2*convWeightGradImages+3, 5, c.h, c.w).SetRequiresGrad(true)
+		w := uniform(r, -1, 1, 6, 5, c.k, c.k).SetRequiresGrad(true)
+		if g := newConvGeom(x, w, c.stride, c.pad); !g.padded() {
+			t.Fatalf("%+v: the test's layer does not take the padded path", c)
+		}
+		run := func(threads int) [][]float32 {
+			defer simd.SetThreads(simd.SetThreads(threads))
+			y := Conv2d(x, w, nil, c.stride, c.pad)
+			gy := uniform(newRand(32), -1, 1, y.Shape...).Data
+			return append(gradFrom(y, gy, []*Tensor{x, w}), y.Data)
+		}
+		ref := run(1)
+		for _, threads := range []int{2, 3} {
+			got := run(threads)
+			for k := range ref {
+				for i := range ref[k] {
+					if math.Float32bits(got[k][i]) != math.Float32bits(ref[k][i]) {
+						t.Fatalf("%+v threads=%d: output %d element %d = %v, one thread gives %v", c, threads, k, i, got[k][i], ref[k][i])
+					}
 				}
 			}
 		}

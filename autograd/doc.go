@@ -47,7 +47,7 @@
 // sums are combined in block order; convolutions split the batch into chunks
 // whose size follows from a memory budget, each chunk one large simd.Sgemm,
 // and add the chunks' weight gradients in chunk order, or (stride-1 "same"
-// layers, ops_conv_padded.go) run one product per image and sum weight
+// and stride-2 halving layers, ops_conv_padded.go) run one product per image and sum weight
 // gradients over fixed groups of eight images, in group order. simd.Sgemm
 // itself does not depend on its thread count. So the same inputs give bit-identical
 // results for any GOMAXPROCS or simd.SetThreads setting. Anything random

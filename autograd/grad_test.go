@@ -72,6 +72,14 @@ func gridPoints(r *rand.Rand, alignCorners bool, h, w, n, ho, wo int) *Tensor {
 	return t
 }
 
+// setConvPaddedPixels sets the smallest plane of the padded convolution
+// path and returns the function restoring it.
+func setConvPaddedPixels(pixels int) func() {
+	prev := convPaddedPixels
+	convPaddedPixels = pixels
+	return func() { convPaddedPixels = prev }
+}
+
 // setConvBudget sets the im2col budget and returns the function restoring it.
 func setConvBudget(floats int) func() {
 	prev := convColsBudget
@@ -202,6 +210,23 @@ func gradCases() []gradCase {
 			f: func(x ...*Tensor) *Tensor {
 				defer setConvBudget(1)()
 				return Conv2d(x[0], x[1], nil, 2, 1)
+			}},
+
+		{name: "conv2d 3x3 s2 p1 phase planes", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 2, 4, 6), uniform(r, -1, 1, 3, 2, 3, 3), uniform(r, -1, 1, 3))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				defer setConvPaddedPixels(1)()
+				return Conv2d(x[0], x[1], x[2], 2, 1)
+			}},
+		{name: "conv2d 1x1 s2 phase planes", ops: []string{opConv2d},
+			inputs: func(r *rand.Rand) []*Tensor {
+				return ins(uniform(r, -1, 1, 2, 3, 4, 4), uniform(r, -1, 1, 2, 3, 1, 1))
+			},
+			f: func(x ...*Tensor) *Tensor {
+				defer setConvPaddedPixels(1)()
+				return Conv2d(x[0], x[1], nil, 2, 0)
 			}},
 
 		// Batch norm in both modes; the statistics are rebuilt on every call

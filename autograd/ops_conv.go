@@ -58,8 +58,9 @@ func newConvGeom(x, w *Tensor, stride, pad int) convGeom {
 // adds the chunk's weight gradient gy·colsᵀ in chunk order, and folds the
 // columns' gradient wᵀ·gy back onto the input (col2im). Stride-1 layers
 // whose output has the input's size (ResNet's 3×3 layers on planes of 8×8
-// and up, and its stem) build no column matrix at all: see
-// ops_conv_padded.go.
+// and up, and its stem) and stride-2 layers that halve the plane (a stage's
+// first layer and shortcut, on outputs of 8×8 and up) build no column
+// matrix at all: see ops_conv_padded.go.
 func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	g := newConvGeom(x, w, stride, pad)
 	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != g.cout) {

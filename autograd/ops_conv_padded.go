@@ -13,35 +13,107 @@ import "github.com/brainreg/brainreg/simd"
 // column matrix is built. The input gradient of such a layer is the same
 // kind of convolution of the padded output gradient with the weights
 // flipped in space and Cin and Cout exchanged, so it needs no column matrix
-// and no col2im either. Images run in parallel, one product each, and each
-// writes only its own output: results do not depend on the thread count.
+// and no col2im either. Stride-2 layers that halve the plane (a ResNet
+// stage's first 3×3 layer and its 1×1 shortcut) take the same path on the
+// image split into phase planes (below). Images run in parallel, one
+// product each, and each writes only its own output: results do not depend
+// on the thread count.
 
-// convPaddedPixels is the smallest plane (H·W) that takes the padded path.
-// The H×Wp grid wastes 2·pad/Wp of the product (a quarter on 8×8 planes,
-// and 8×10 = 80 columns fill 32-wide tiles poorly), but building no column
-// matrix still made a small ResNet step with 8×8 planes on this path about
-// 8% cheaper; 4×4 planes (ResNet-18's last stage) stay on the column-matrix
-// path. A variable so that tests can force either path.
+// convPaddedPixels is the smallest output plane (Ho·Wo) that takes the
+// padded path. The H×Wp grid wastes 2·pad/Wp of the product (a quarter on
+// 8×8 planes, and 8×10 = 80 columns fill 32-wide tiles poorly), but building
+// no column matrix still made a small ResNet step with 8×8 planes on this
+// path about 8% cheaper; 4×4 planes (ResNet-18's last stage) stay on the
+// column-matrix path. A variable so that tests can force either path.
 var convPaddedPixels = 64
 
-// padded reports whether the layer takes the padded path. The choice
-// depends on the layer's shape only.
+// padded reports whether the layer takes the padded path: stride 1 with the
+// output the input's size (k = 2·pad + 1), or stride 2 on even planes with
+// the output half the input's size (3×3 with padding 1, 1×1 without: the
+// first layer of a ResNet stage and its shortcut). The choice depends on the
+// layer's shape only.
 func (g convGeom) padded() bool {
-	return g.samePlane() && g.kh == 2*g.pad+1 && g.kw == 2*g.pad+1 && g.hw >= convPaddedPixels && g.n >= 2
+	if g.hwo < convPaddedPixels || g.n < 2 {
+		return false
+	}
+	switch g.stride {
+	case 1:
+		return g.samePlane() && g.kh == 2*g.pad+1 && g.kw == 2*g.pad+1
+	case 2:
+		return g.h%2 == 0 && g.w%2 == 0 && g.ho == g.h/2 && g.wo == g.w/2
+	}
+	return false
 }
 
-// paddedGeom is the layout of one padded image with c channels.
+// Stride 2 on the padded path. Split each channel into four phase planes,
+// x_ab[u, v] = x[2u+a, 2v+b] (a, b ∈ {0, 1}), each H/2 × W/2. Kernel tap
+// (ky, kx) reads input row 2·oy + ky − pad = 2·(oy + ey) + a with
+// a = (ky − pad) mod 2 and ey = ⌊(ky − pad)/2⌋, so it reads phase plane
+// (a, b) shifted by (ey, ex): a stride-1 access. With the phase planes
+// zero-padded by the most negative shift before and the most positive after,
+// output pixel t = oy·Wq + ox of an Ho×Wq grid (Wq the padded phase width)
+// reads the padded plane at t plus a constant per tap, as on the stride-1
+// path, which is the case of one phase with shifts ky − pad.
+
+// paddedGeom is the layout of one padded image with c channels: per channel
+// the phase planes some tap reads (one at stride 1), each padded.
 type paddedGeom struct {
-	hp, wp, plane int // padded plane: hp×wp = plane
-	size          int // buffer length: c planes plus slack read only by thrown-away columns
-	gridN         int // output grid columns H·Wp
+	s         int       // stride: s×s phases per channel
+	hq, wq    int       // a padded phase plane: hq×wq = plane
+	top, left int       // zero rows and columns before its pixels
+	plane     int       //
+	phase     [2][2]int // index of phase (a, b) among a channel's planes; −1 if no tap reads it
+	nphase    int       // planes per channel
+	tapPhase  []int     // per tap ky·kw + kx: the phase plane it reads
+	tapShift  []int     // per tap: where in that plane grid position 0 reads
+	gridN     int       // output grid columns Ho·Wq
+	chanLen   int       // nphase·plane
+	size      int       // buffer length: c channels plus slack read only by thrown-away grid columns
+	maxShift  int
+}
+
+// tapSplit returns the phase and the shift (in phase-plane pixels) of kernel
+// offset k along one axis.
+func (g convGeom) tapSplit(k int) (phase, shift int) {
+	d := k - g.pad
+	if g.stride == 1 {
+		return 0, d
+	}
+	a := d & 1
+	return a, (d - a) / 2
 }
 
 func (g convGeom) paddedLayout(c int) paddedGeom {
-	p := paddedGeom{hp: g.h + 2*g.pad, wp: g.w + 2*g.pad}
-	p.plane = p.hp * p.wp
-	p.size = c*p.plane + 2*g.pad
-	p.gridN = g.h * p.wp
+	p := paddedGeom{s: g.stride, phase: [2][2]int{{-1, -1}, {-1, -1}}}
+	eyMin, eyMax, exMin, exMax := 0, 0, 0, 0
+	for ky := range g.kh {
+		_, e := g.tapSplit(ky)
+		eyMin, eyMax = min(eyMin, e), max(eyMax, e)
+	}
+	for kx := range g.kw {
+		_, e := g.tapSplit(kx)
+		exMin, exMax = min(exMin, e), max(exMax, e)
+	}
+	p.top, p.left = -eyMin, -exMin
+	p.hq, p.wq = g.h/g.stride+p.top+eyMax, g.w/g.stride+p.left+exMax
+	p.plane = p.hq * p.wq
+	p.gridN = g.ho * p.wq
+	for ky := range g.kh {
+		a, ey := g.tapSplit(ky)
+		for kx := range g.kw {
+			b, ex := g.tapSplit(kx)
+			if p.phase[a][b] < 0 {
+				p.phase[a][b] = p.nphase
+				p.nphase++
+			}
+			shift := (ey+p.top)*p.wq + ex + p.left
+			p.tapPhase = append(p.tapPhase, p.phase[a][b])
+			p.tapShift = append(p.tapShift, shift)
+			p.maxShift = max(p.maxShift, shift)
+		}
+	}
+	p.chanLen = p.nphase * p.plane
+	p.size = c*p.chanLen + max(0, p.maxShift+p.gridN-p.plane)
 	return p
 }
 
@@ -50,26 +122,44 @@ func (g convGeom) paddedLayout(c int) paddedGeom {
 func (g convGeom) rowOffsets(p paddedGeom, c int) []int {
 	off := make([]int, 0, c*g.kh*g.kw)
 	for ci := range c {
-		for ky := range g.kh {
-			for kx := range g.kw {
-				off = append(off, ci*p.plane+ky*p.wp+kx)
-			}
+		for t := range g.kh * g.kw {
+			off = append(off, ci*p.chanLen+p.tapPhase[t]*p.plane+p.tapShift[t])
 		}
 	}
 	return off
 }
 
-// padImage copies src: [c, H, W] into dst (the layout of p) with zero borders.
-func (g convGeom) padImage(p paddedGeom, c int, src, dst []float32) {
-	clear(dst)
+// scatterImage copies src: [c, H, W] into the phase planes of dst, whose
+// plane (ci, phase) starts at ci·chanStride + phase·phaseStride; it writes
+// only the planes' pixels, not their zero borders.
+func (g convGeom) scatterImage(p paddedGeom, c int, src, dst []float32, chanStride, phaseStride int) {
 	for ci := range c {
 		for y := range g.h {
-			copy(dst[ci*p.plane+(y+g.pad)*p.wp+g.pad:][:g.w], src[(ci*g.h+y)*g.w:][:g.w])
+			srow := src[(ci*g.h+y)*g.w:][:g.w]
+			if p.s == 1 {
+				copy(dst[ci*chanStride+(y+p.top)*p.wq+p.left:][:g.w], srow)
+				continue
+			}
+			a, u := y&1, y>>1
+			for b := range 2 {
+				if ph := p.phase[a][b]; ph >= 0 {
+					d := dst[ci*chanStride+ph*phaseStride+(u+p.top)*p.wq+p.left:][:g.w/2]
+					for v := range d {
+						d[v] = srow[2*v+b]
+					}
+				}
+			}
 		}
 	}
 }
 
-// conv2dPaddedForward computes y: [N, Cout, H, W] = conv(x, w) + bias on
+// padImage copies src: [c, H, W] into dst (the layout of p) with zero borders.
+func (g convGeom) padImage(p paddedGeom, c int, src, dst []float32) {
+	clear(dst)
+	g.scatterImage(p, c, src, dst, p.chanLen, p.plane)
+}
+
+// conv2dPaddedForward computes y: [N, Cout, Ho, Wo] = conv(x, w) + bias on
 // the padded path.
 func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 	p := g.paddedLayout(g.cin)
@@ -84,12 +174,12 @@ func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 		defer putBuf(grid)
 		for i := lo; i < hi; i++ {
 			g.padImage(p, g.cin, x[i*g.cin*g.hw:][:g.cin*g.hw], xp)
-			// grid: [Cout, H·Wp] = w: [Cout, K] · (im2col rows of xp): [K, H·Wp]
+			// grid: [Cout, Ho·Wq] = w: [Cout, K] · (im2col rows of xp): [K, Ho·Wq]
 			simd.SgemmRowsPacked(wp, false, p.gridN, 1, xp, off, 0, grid, p.gridN)
 			for co := range g.cout {
-				for oy := range g.h {
-					dst := y[((i*g.cout+co)*g.h+oy)*g.w:][:g.w]
-					copy(dst, grid[co*p.gridN+oy*p.wp:][:g.w])
+				for oy := range g.ho {
+					dst := y[((i*g.cout+co)*g.ho+oy)*g.wo:][:g.wo]
+					copy(dst, grid[co*p.gridN+oy*p.wq:][:g.wo])
 					if bias != nil {
 						addConst(dst, bias[co])
 					}
@@ -100,13 +190,18 @@ func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 }
 
 // conv2dPaddedBackwardInput adds to gx: [N, Cin, H, W] the input gradient
-// of a padded-path layer, given gy: [N, Cout, H, W]:
+// of a padded-path layer, given gy: [N, Cout, Ho, Wo]. At stride 1 it is
 //
 //	gx[ci, y, x] = Σ over co, ky, kx of w[co, ci, ky, kx]·gy[co, y+pad−ky, x+pad−kx]
 //	             = conv(gy, w′) with w′[ci, co, ky, kx] = w[co, ci, kh−1−ky, kw−1−kx]
 //
-// (kh − 1 = 2·pad), the same padding and the same grid.
+// (kh − 1 = 2·pad), the same padding and the same grid. At stride 2 see
+// conv2dPhasedBackwardInput.
 func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
+	if g.stride != 1 {
+		conv2dPhasedBackwardInput(g, w, gy, gx)
+		return
+	}
 	taps := g.kh * g.kw
 	k2 := g.cout * taps
 	wf := getBuf(g.cin * k2) // w′: [Cin, Cout·kh·kw]
@@ -136,7 +231,66 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 			for ci := range g.cin {
 				for oy := range g.h {
 					dst := gx[((i*g.cin+ci)*g.h+oy)*g.w:][:g.w]
-					simd.Add(dst, dst, grid[ci*p.gridN+oy*p.wp:][:g.w])
+					simd.Add(dst, dst, grid[ci*p.gridN+oy*p.wq:][:g.w])
+				}
+			}
+		}
+	})
+}
+
+// conv2dPhasedBackwardInput is conv2dPaddedBackwardInput at stride 2. For
+// each image the gradient of the im2col rows over the output grid,
+//
+//	dcols: [K, Ho·Wq] = wᵀ: [K, Cout] · gg: [Cout, Ho·Wq]
+//
+// (gg is gy on the grid, zeros in its thrown-away columns, so dcols is zero
+// there), is added back row by row onto the padded phase planes, each row
+// one run at the place the forward pass read it from, and the planes'
+// pixels are then added to gx. Images run in parallel, each writing only
+// its own gx.
+func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32) {
+	wbuf := getBuf(simd.PackedASize(g.k, g.cout))
+	defer putBuf(wbuf)
+	wt := simd.PackA(wbuf, true, g.k, g.cout, w, g.k)
+	p := g.paddedLayout(g.cin)
+	off := g.rowOffsets(p, g.cin)
+	ggOff := make([]int, g.cout) // row co of gg
+	for co := range ggOff {
+		ggOff[co] = co * p.gridN
+	}
+	parallelFor(g.n, 1, func(lo, hi int) {
+		gg, dcols, xp := getBuf(g.cout*p.gridN), getBuf(g.k*p.gridN), getBuf(p.size)
+		defer putBuf(gg)
+		defer putBuf(dcols)
+		defer putBuf(xp)
+		clear(gg) // the thrown-away columns stay zero
+		for i := lo; i < hi; i++ {
+			for co := range g.cout {
+				for oy := range g.ho {
+					copy(gg[co*p.gridN+oy*p.wq:][:g.wo], gy[((i*g.cout+co)*g.ho+oy)*g.wo:][:g.wo])
+				}
+			}
+			simd.SgemmRowsPacked(wt, false, p.gridN, 1, gg, ggOff, 0, dcols, p.gridN)
+			clear(xp)
+			for r, o := range off {
+				dst := xp[o:][:p.gridN]
+				simd.Add(dst, dst, dcols[r*p.gridN:][:p.gridN])
+			}
+			// gx[i, ci, y, x] += its pixel in phase plane (y mod 2, x mod 2)
+			for ci := range g.cin {
+				for y := range g.h {
+					grow := gx[((i*g.cin+ci)*g.h+y)*g.w:][:g.w]
+					a, u := y&1, y>>1
+					for b := range 2 {
+						ph := p.phase[a][b]
+						if ph < 0 {
+							continue
+						}
+						src := xp[ci*p.chanLen+ph*p.plane+(u+p.top)*p.wq+p.left:][:g.w/2]
+						for v, s := range src {
+							grow[2*v+b] += s
+						}
+					}
 				}
 			}
 		}
@@ -155,31 +309,31 @@ const convWeightGradImages = 8
 // buffers laid out channel-major, so that one tap's row over all the task's
 // images is a single run:
 //
-//	xp: [Cin, B, Hp, Wp]  (the padded input, as in the forward pass)
-//	gg: [Cout, B, Hp, Wp] (gy at grid position oy·Wp + ox of each image, zeros elsewhere)
+//	xp: [Cin, phases, B, Hq, Wq] (the padded phase planes, as in the forward pass)
+//	gg: [Cout, B, Hq, Wq]        (gy at grid position oy·Wq + ox of each image, zeros elsewhere)
 //
-// Grid position t of tap (ci, ky, kx) reads xp[ci·B·Hp·Wp + ky·Wp + kx + t];
-// positions outside the output multiply a zero of gg. The taps are ordered
-// (ky, kx, ci) in the product, so that eight consecutive ones are equally
-// spaced (one channel plane apart) and pack as one transposed strip. The
-// tasks' partial sums are added in task order.
+// Grid position t of tap (ci, ky, kx) reads xp at t plus the tap's place
+// (channel ci, its phase, its shift); positions outside the output multiply
+// a zero of gg. The taps are ordered (ky, kx, ci) in the product, so that
+// eight consecutive ones are equally spaced (one channel apart) and pack as
+// one transposed strip. The tasks' partial sums are added in task order.
 func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 	p := g.paddedLayout(1)
 	const b = convWeightGradImages
-	span := b * p.plane // one channel of a task's images
-	slack := 2*g.pad*p.wp + 2*g.pad
+	span := b * p.plane // one phase plane of a task's images
+	chanSpan := p.nphase * span
 	taps := g.kh * g.kw
 	off := make([]int, 0, g.k) // column (ky, kx, ci) of the product
 	for t := range taps {
 		for ci := range g.cin {
-			off = append(off, ci*span+t/g.kw*p.wp+t%g.kw)
+			off = append(off, ci*chanSpan+p.tapPhase[t]*span+p.tapShift[t])
 		}
 	}
 	tasks := ceilDiv(g.n, b)
 	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
 	defer putBuf(parts)
 	parallelFor(tasks, 1, func(lo, hi int) {
-		xp := getBuf(g.cin*span + slack)
+		xp := getBuf(g.cin*chanSpan + p.maxShift)
 		gg := getBuf(g.cout * span)
 		defer putBuf(xp)
 		defer putBuf(gg)
@@ -192,16 +346,11 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 			clear(xp)
 			clear(gg)
 			for i := range nb {
-				for c := range g.cin {
-					d := xp[c*span+i*p.plane:][:p.plane]
-					for y := range g.h {
-						copy(d[(y+g.pad)*p.wp+g.pad:][:g.w], x[(((i0+i)*g.cin+c)*g.h+y)*g.w:][:g.w])
-					}
-				}
+				g.scatterImage(p, g.cin, x[(i0+i)*g.cin*g.hw:][:g.cin*g.hw], xp[i*p.plane:], chanSpan, span)
 				for c := range g.cout {
 					d := gg[c*span+i*p.plane:][:p.plane]
-					for y := range g.h {
-						copy(d[y*p.wp:][:g.w], gy[(((i0+i)*g.cout+c)*g.h+y)*g.w:][:g.w])
+					for y := range g.ho {
+						copy(d[y*p.wq:][:g.wo], gy[(((i0+i)*g.cout+c)*g.ho+y)*g.wo:][:g.wo])
 					}
 				}
 			}
