@@ -53,7 +53,7 @@ func parsePrecisionFlag(s string) (rsa.Precision, error) {
 	return p, nil
 }
 
-const precisionUsage = "arithmetic of the similarity products R·Rᵀ: fp32, or bf16 (operands rounded to bfloat16, float32 sums; about twice as fast with AVX-512 BF16, entries within about 1e-4 of fp32)"
+const precisionUsage = "arithmetic of the similarity products R·Rᵀ: fp32, or bf16 (responses rounded to bfloat16, float32 sums: about twice as fast with AVX-512 BF16; entries typically within 1e-4 of fp32, at most 2⁻⁷)"
 
 // Files of the target stage. Each similarity matrix is float32
 // (images, images) over the single-shown images, rows in image order
