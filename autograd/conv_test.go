@@ -101,6 +101,7 @@ func TestConv2dPhasedAgainstDefinition(t *testing.T) {
 	for _, c := range []struct{ n, cin, cout, h, w, k, pad int }{
 		{3, 2, 3, 6, 8, 3, 1}, {2, 3, 2, 4, 4, 1, 0}, {2, 2, 2, 8, 6, 2, 0},
 		{2, 1, 2, 6, 6, 5, 2}, {2, 2, 1, 4, 6, 4, 1}, {convWeightGradImages + 2, 5, 4, 6, 4, 3, 1},
+		{convWeightGradImages + 1, 2, 4, 6, 6, 3, 1}, // weight gradient by dot products
 	} {
 		x := uniform(r, -1, 1, c.n, c.cin, c.h, c.w).SetRequiresGrad(true)
 		w := uniform(r, -1, 1, c.cout, c.cin, c.k, c.k).SetRequiresGrad(true)
@@ -135,10 +136,13 @@ func TestConv2dPhasedAgainstDefinition(t *testing.T) {
 // The padded path (images in parallel, weight gradients summed over groups
 // of images) gives the same bits for any thread count, at stride 1 and 2.
 func TestConv2dPaddedDeterministicAcrossThreads(t *testing.T) {
-	for _, c := range []struct{ h, w, k, stride, pad int }{{9, 8, 3, 1, 1}, {16, 18, 3, 2, 1}, {16, 16, 1, 2, 0}} {
+	for _, c := range []struct{ cin, cout, h, w, k, stride, pad int }{
+		{5, 6, 9, 8, 3, 1, 1}, {5, 6, 16, 18, 3, 2, 1}, {5, 6, 16, 16, 1, 2, 0},
+		{2, 4, 9, 8, 3, 1, 1}, // weight gradient by dot products
+	} {
 		r := newRand(31)
-		x := uniform(r, -1, 1, 2*convWeightGradImages+3, 5, c.h, c.w).SetRequiresGrad(true)
-		w := uniform(r, -1, 1, 6, 5, c.k, c.k).SetRequiresGrad(true)
+		x := uniform(r, -1, 1, 2*convWeightGradImages+3, c.cin, c.h, c.w).SetRequiresGrad(true)
+		w := uniform(r, -1, 1, c.cout, c.cin, c.k, c.k).SetRequiresGrad(true)
 		if g := newConvGeom(x, w, c.stride, c.pad); !g.padded() {
 			t.Fatalf("%+v: the test's layer does not take the padded path", c)
 		}

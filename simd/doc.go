@@ -1,7 +1,9 @@
 // Package simd holds the numeric kernels every other package spends its time
 // in: a cache-blocked single-precision matrix product (Sgemm, and SgemmRows
 // for a B whose rows lie anywhere in one slice, as a convolution's im2col
-// matrix does in a padded image) and the vector
+// matrix does in a padded image, with PackA to pack a left operand once for
+// many such products, and SgemmRowsDot for A·Bᵀ as dot products read in
+// place where packing would cost as much as the product) and the vector
 // kernels of the autodiff core's hot loops (Axpy, Dot, Scale, Add, Mul, Sum,
 // Max, Relu, ReluBackward). SgemmBF16NT is a reduced-precision product for
 // callers that choose it: operands rounded to bfloat16 (ToBF16), sums in
