@@ -81,9 +81,6 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 	invStd := make([]float32, c)
 	plane := func(t []float32, i, ch int) []float32 { return t[(i*c+ch)*hw:][:hw] }
 	parallelFor(c, grainFor(m), func(lo, hi int) {
-		dev := getBuf(hw) // one plane of deviations from the mean
-		defer putBuf(dev)
-		one := ones(hw)
 		for ch := lo; ch < hi; ch++ {
 			var mu, v float64
 			if training {
@@ -93,9 +90,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 				}
 				mu /= float64(m)
 				for i := range n {
-					copy(dev, plane(x.Data, i, ch))
-					simd.Axpy(float32(-mu), one, dev)
-					v += float64(simd.Dot(dev, dev))
+					v += float64(simd.SumSqDev(plane(x.Data, i, ch), float32(mu)))
 				}
 				v /= float64(m)
 				if st.Momentum != 0 {
@@ -118,16 +113,11 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 				shift += float64(beta.Data[ch])
 			}
 			for i := range n {
-				y := plane(out.Data, i, ch)
-				copy(y, plane(x.Data, i, ch))
-				simd.Scale(float32(scale), y)
-				simd.Axpy(float32(shift), one, y)
+				var r []float32
 				if res != nil {
-					simd.Add(y, y, plane(res.Data, i, ch))
+					r = plane(res.Data, i, ch)
 				}
-				if relu {
-					simd.Relu(y, y)
-				}
+				simd.ScaleShift(plane(out.Data, i, ch), plane(x.Data, i, ch), r, float32(scale), float32(shift), relu)
 			}
 		}
 	})
@@ -145,39 +135,37 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 				gres = gin[k]
 			}
 			parallelFor(c, grainFor(2*m), func(lo, hi int) {
-				dev := getBuf(hw)
-				defer putBuf(dev)
+				// The gradient reaching batch norm's output in the channel's
+				// planes: gy, masked where the ReLU's output is 0, kept for
+				// both passes.
 				var masked []float32
 				if relu {
-					masked = getBuf(hw)
+					masked = getBuf(n * hw)
 					defer putBuf(masked)
 				}
-				// dyOf is the gradient reaching batch norm's output in
-				// plane (i, ch): gy, masked where the ReLU's output is 0.
-				dyOf := func(i, ch int) []float32 {
-					if !relu {
-						return plane(gy, i, ch)
-					}
-					clear(masked)
-					simd.ReluBackward(masked, plane(gy, i, ch), plane(out.Data, i, ch))
-					return masked
-				}
-				one := ones(hw)
 				for ch := lo; ch < hi; ch++ {
+					dyOf := func(i int) []float32 { return plane(gy, i, ch) }
+					if relu {
+						for i := range n {
+							d := masked[i*hw:][:hw]
+							clear(d)
+							simd.ReluBackward(d, plane(gy, i, ch), plane(out.Data, i, ch))
+						}
+						dyOf = func(i int) []float32 { return masked[i*hw:][:hw] }
+					}
 					mu, is := mean[ch], invStd[ch]
 					// Σ dy and Σ dy·(x − mean) over the channel; Σ dy·x̂ is
 					// the latter times invStd.
 					var sdy, sdyd float64
 					for i := range n {
-						dy := dyOf(i, ch)
+						dy := dyOf(i)
 						if gres != nil {
 							gr := plane(gres, i, ch)
 							simd.Add(gr, gr, dy)
 						}
-						copy(dev, plane(x.Data, i, ch))
-						simd.Axpy(-mu, one, dev)
-						sdy += float64(simd.Sum(dy))
-						sdyd += float64(simd.Dot(dy, dev))
+						s, d := simd.SumDotDev(dy, plane(x.Data, i, ch), mu)
+						sdy += float64(s)
+						sdyd += float64(d)
 					}
 					sdyx := sdyd * float64(is)
 					if gg != nil {
@@ -197,7 +185,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 					if !training {
 						// Constant statistics: dx = dy·gamma·invStd.
 						for i := range n {
-							simd.Axpy(float32(a), dyOf(i, ch), plane(gx, i, ch))
+							simd.Axpy(float32(a), dyOf(i), plane(gx, i, ch))
 						}
 						continue
 					}
@@ -208,10 +196,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 					c1 := -a * float64(is) * meanDyx
 					c0 := -a*meanDy - c1*float64(mu)
 					for i := range n {
-						dx := plane(gx, i, ch)
-						simd.Axpy(float32(a), dyOf(i, ch), dx)
-						simd.Axpy(float32(c1), plane(x.Data, i, ch), dx)
-						simd.Axpy(float32(c0), one, dx)
+						simd.AddAffine2(plane(gx, i, ch), dyOf(i), plane(x.Data, i, ch), float32(a), float32(c1), float32(c0))
 					}
 				}
 			})

@@ -5,7 +5,9 @@
 // many such products, and SgemmRowsDot for A·Bᵀ as dot products read in
 // place where packing would cost as much as the product) and the vector
 // kernels of the autodiff core's hot loops (Axpy, Dot, Scale, Add, Mul, Sum,
-// Max, Relu, ReluBackward). SgemmBF16NT is a reduced-precision product for
+// Max, Relu, ReluBackward, and for batch norm SumSqDev, SumDotDev,
+// ScaleShift and AddAffine2, one pass each where a sequence of the others
+// took several; in assembly on amd64 only, the Go twins elsewhere). SgemmBF16NT is a reduced-precision product for
 // callers that choose it: operands rounded to bfloat16 (ToBF16), sums in
 // float32, about twice Sgemm's speed on CPUs with AVX-512 BF16 (BF16Path).
 //

@@ -1,0 +1,12 @@
+//go:build purego || !amd64
+
+package simd
+
+func sumSqDev(x []float32, mu float32) float32 { return sumSqDevGo(x, mu) }
+func sumDotDev(dy, x []float32, mu float32) (sum, dot float32) {
+	return sumDotDevGo(dy, x, mu)
+}
+func scaleShift(dst, x, res []float32, a, b float32, relu bool) {
+	scaleShiftGo(dst, x, res, a, b, relu)
+}
+func addAffine2(dst, x, y []float32, a, b, c float32) { addAffine2Go(dst, x, y, a, b, c) }
