@@ -9,6 +9,8 @@ package optim
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/brainreg/brainreg/autograd"
 	"github.com/brainreg/brainreg/simd"
@@ -62,33 +64,49 @@ func (o *SGD) Step(lr float64) {
 			o.bufs[i] = make([]float32, len(p.Data))
 		}
 	}
+	if o.WeightDecay != 0 || o.Nesterov {
+		n := 0
+		for _, p := range o.Params {
+			n = max(n, len(p.Data))
+		}
+		if len(o.g) < n {
+			o.g = make([]float32, n)
+		}
+	}
 	for i, p := range o.Params {
 		if p.Grad == nil {
 			continue
 		}
-		g := p.Grad
-		if o.WeightDecay != 0 || o.Nesterov {
-			o.g = append(o.g[:0], p.Grad...)
-			g = o.g
-		}
-		if o.WeightDecay != 0 {
-			simd.Axpy(float32(o.WeightDecay), p.Data, g)
-		}
+		var buf []float32
 		if o.Momentum != 0 {
-			buf := o.bufs[i]
-			if o.steps == 0 {
-				copy(buf, g)
-			} else {
-				simd.Scale(float32(o.Momentum), buf)
-				simd.Axpy(float32(1-o.Dampening), g, buf)
-			}
-			if o.Nesterov {
-				simd.Axpy(float32(o.Momentum), buf, g)
-			} else {
-				g = buf
-			}
+			buf = o.bufs[i]
 		}
-		simd.Axpy(float32(-lr), g, p.Data)
+		// Elementwise, so splitting the elements changes no result.
+		parallelChunks(len(p.Data), func(lo, hi int) {
+			g := p.Grad[lo:hi]
+			if o.WeightDecay != 0 || o.Nesterov {
+				g = o.g[lo:hi]
+				copy(g, p.Grad[lo:hi])
+			}
+			if o.WeightDecay != 0 {
+				simd.Axpy(float32(o.WeightDecay), p.Data[lo:hi], g)
+			}
+			if o.Momentum != 0 {
+				b := buf[lo:hi]
+				if o.steps == 0 {
+					copy(b, g)
+				} else {
+					simd.Scale(float32(o.Momentum), b)
+					simd.Axpy(float32(1-o.Dampening), g, b)
+				}
+				if o.Nesterov {
+					simd.Axpy(float32(o.Momentum), b, g)
+				} else {
+					g = b
+				}
+			}
+			simd.Axpy(float32(-lr), g, p.Data[lo:hi])
+		})
 	}
 	o.steps = 1
 }
@@ -216,8 +234,43 @@ func (o *Adam) LoadState(st map[string][]float32) error {
 
 func zeroGrad(params []*autograd.Tensor) {
 	for _, p := range params {
-		p.ZeroGrad()
+		parallelChunks(len(p.Grad), func(lo, hi int) { clear(p.Grad[lo:hi]) })
 	}
+}
+
+// optimChunk is the number of elements one goroutine updates at a time:
+// large parameters (a ResNet-18 has layers of 2.4 million weights) are
+// split so that the update, a few passes over memory, uses every thread.
+const optimChunk = 1 << 16
+
+// parallelChunks calls fn(lo, hi) for the chunks [0, optimChunk),
+// [optimChunk, 2·optimChunk), … of [0, n) on up to simd.Threads()
+// goroutines including the caller. Small n runs on the caller alone.
+func parallelChunks(n int, fn func(lo, hi int)) {
+	chunks := (n + optimChunk - 1) / optimChunk
+	workers := min(simd.Threads(), chunks)
+	if workers <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	var next atomic.Int64
+	work := func() {
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= chunks {
+				return
+			}
+			fn(c*optimChunk, min((c+1)*optimChunk, n))
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
 }
 
 // stateSlice copies the named entry of a saved state, checking its length.
