@@ -231,6 +231,7 @@ func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
 		for r := lo; r < hi; r++ {
 			ci, ky, kx := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
 			row := cols[r*ncols:][:ncols]
+			ox0, ox1 := g.validColumns(kx)
 			for i := range nb {
 				src := x[((b0+i)*g.cin+ci)*g.hw:][:g.hw]
 				dst := row[i*g.hwo:][:g.hwo]
@@ -246,7 +247,6 @@ func im2col(g convGeom, x []float32, b0, nb int, cols []float32) {
 						continue
 					}
 					srow := src[iy*g.w:][:g.w]
-					ox0, ox1 := g.validColumns(kx)
 					clear(d[:ox0])
 					for ox, ix := ox0, ox0*g.stride-g.pad+kx; ox < ox1; ox, ix = ox+1, ix+g.stride {
 						d[ox] = srow[ix]
@@ -323,6 +323,7 @@ func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 				for kx := range g.kw {
 					r := (ci*g.kh+ky)*g.kw + kx
 					src := dcols[r*ncols+i*g.hwo:][:g.hwo]
+					ox0, ox1 := g.validColumns(kx)
 					if g.samePlane() {
 						oy0, oy1, ox0, ox1, shift := g.sameRange(ky, kx)
 						if oy1 <= oy0 || ox1 <= ox0 {
@@ -340,7 +341,6 @@ func col2im(g convGeom, dcols []float32, b0, nb int, gx []float32) {
 						}
 						s := src[oy*g.wo:][:g.wo]
 						drow := dst[iy*g.w:][:g.w]
-						ox0, ox1 := g.validColumns(kx)
 						for ox, ix := ox0, ox0*g.stride-g.pad+kx; ox < ox1; ox, ix = ox+1, ix+g.stride {
 							drow[ix] += s[ox]
 						}
