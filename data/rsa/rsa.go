@@ -265,7 +265,9 @@ func NewMeanPrecision(images int, p Precision) *Mean {
 	if p != FP32 && p != BF16 {
 		panic(fmt.Sprintf("rsa.NewMeanPrecision: unknown precision %v", p))
 	}
-	return &Mean{n: images, prec: p, s: make([]float32, images*images)}
+	s := make([]float32, images*images)
+	adviseHugePages(s)
+	return &Mean{n: images, prec: p, s: s}
 }
 
 // Precision is the arithmetic of m's products.
@@ -301,7 +303,8 @@ func (m *Mean) Add(r []float32, neurons int) {
 // grow returns x resliced to length n, reallocated if its capacity is short.
 func grow[T any](x []T, n int) []T {
 	if cap(x) < n {
-		return make([]T, n)
+		x = make([]T, n)
+		adviseHugePages(x)
 	}
 	return x[:n]
 }
