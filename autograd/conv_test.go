@@ -133,12 +133,46 @@ func TestConv2dPhasedAgainstDefinition(t *testing.T) {
 	}
 }
 
+// Layers whose output rows are whole 32-column tiles, whose products write
+// the output rows directly, against the definition: stride 1 with more
+// than one 256-deep slice in the input gradient's product, and stride 2.
+func TestConv2dGridRowsDirectAgainstDefinition(t *testing.T) {
+	r := newRand(29)
+	for _, c := range []struct{ n, cin, cout, h, w, stride int }{{3, 2, 30, 3, 32, 1}, {2, 2, 3, 4, 64, 2}} {
+		x := uniform(r, -1, 1, c.n, c.cin, c.h, c.w).SetRequiresGrad(true)
+		w := uniform(r, -1, 1, c.cout, c.cin, 3, 3).SetRequiresGrad(true)
+		b := uniform(r, -1, 1, c.cout).SetRequiresGrad(true)
+		if g := newConvGeom(x, w, c.stride, 1); !g.padded() || !g.gridRowsDirect() {
+			t.Fatalf("%+v does not write its output rows directly", c)
+		}
+		y := Conv2d(x, w, b, c.stride, 1)
+		gy := uniform(r, -1, 1, y.Shape...).Data
+		grads := gradFrom(y, gy, []*Tensor{x, w, b})
+		wy, wgx, wgw, wgb := naiveConv2d(x, w, c.stride, 1, gy)
+		for o := range wy {
+			wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%c.cout])
+		}
+		for _, v := range []struct {
+			what string
+			got  []float32
+			want []float64
+		}{{"y", y.Data, wy}, {"gx", grads[0], wgx}, {"gw", grads[1], wgw}, {"gb", grads[2], wgb}} {
+			for i := range v.want {
+				if math.Abs(float64(v.got[i])-v.want[i]) > 1e-4*(1+math.Abs(v.want[i])) {
+					t.Fatalf("%+v %s[%d] = %v, want %v", c, v.what, i, v.got[i], v.want[i])
+				}
+			}
+		}
+	}
+}
+
 // The padded path (images in parallel, weight gradients summed over groups
 // of images) gives the same bits for any thread count, at stride 1 and 2.
 func TestConv2dPaddedDeterministicAcrossThreads(t *testing.T) {
 	for _, c := range []struct{ cin, cout, h, w, k, stride, pad int }{
 		{5, 6, 9, 8, 3, 1, 1}, {5, 6, 16, 18, 3, 2, 1}, {5, 6, 16, 16, 1, 2, 0},
-		{2, 4, 9, 8, 3, 1, 1}, // weight gradient by dot products
+		{2, 4, 9, 8, 3, 1, 1},  // weight gradient by dot products
+		{3, 5, 3, 32, 3, 1, 1}, // output rows written directly
 	} {
 		r := newRand(31)
 		x := uniform(r, -1, 1, 2*convWeightGradImages+3, c.cin, c.h, c.w).SetRequiresGrad(true)

@@ -133,6 +133,9 @@ func (g convGeom) paddedLayout(c, group int) paddedGeom {
 // stay one image to a product. Grouping changes no result: every output
 // sums over the same k in the same order whatever its column.
 func (g convGeom) paddedGroup() int {
+	if g.gridRowsDirect() {
+		return 1
+	}
 	best, bestUse := 1, 0.0
 	for group := 1; group <= min(4, g.n); group++ {
 		p := g.paddedLayout(1, group)
@@ -143,6 +146,14 @@ func (g convGeom) paddedGroup() int {
 	}
 	return best
 }
+
+// gridRowsDirect reports whether the output rows are whole 32-column tiles
+// (Wo a multiple of 32, as on ResNet's 32×32 planes): then the forward and
+// stride-1 input-gradient products compute only the grid's output rows,
+// one image at a time, and write them straight into the result
+// (simd.SgemmRowsPackedSegments), with the bits of the product over the
+// whole grid.
+func (g convGeom) gridRowsDirect() bool { return g.wo%32 == 0 }
 
 // rowOffsets returns the start in the padded buffer of each im2col row
 // (c, ky, kx), in that order.
@@ -209,6 +220,18 @@ func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 		for grp := lo; grp < hi; grp++ {
 			i0 := grp * p.group
 			nb := g.padGroup(p, g.cin, x, i0, g.n, xp)
+			if g.gridRowsDirect() {
+				// y[i0]: [Cout, Ho·Wo] = w · (im2col rows of xp), the grid's
+				// output rows only.
+				yi := y[i0*g.cout*g.hwo:][:g.cout*g.hwo]
+				simd.SgemmRowsPackedSegments(wp, g.hwo, g.wo, p.wq, 1, xp, off, 0, yi, g.hwo)
+				if bias != nil {
+					for co := range g.cout {
+						addConst(yi[co*g.hwo:][:g.hwo], bias[co])
+					}
+				}
+				continue
+			}
 			// grid: [Cout, Ho·Wq] = w: [Cout, K] · (im2col rows of xp): [K, Ho·Wq]
 			simd.SgemmRowsPacked(wp, false, p.gridN, 1, xp, off, 0, grid, p.gridN)
 			for b := range nb {
@@ -264,6 +287,12 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 		for grp := lo; grp < hi; grp++ {
 			i0 := grp * p.group
 			nb := g.padGroup(p, g.cout, gy, i0, g.n, gyp)
+			if g.gridRowsDirect() {
+				// gx[i0] += w′ · (im2col rows of gyp), the grid's output rows only.
+				gxi := gx[i0*g.cin*g.hw:][:g.cin*g.hw]
+				simd.SgemmRowsPackedSegments(wp, g.hw, g.w, p.wq, 1, gyp, off, 1, gxi, g.hw)
+				continue
+			}
 			// grid: [Cin, H·Wp] = w′: [Cin, Cout·kh·kw] · (im2col rows of gyp)
 			simd.SgemmRowsPacked(wp, false, p.gridN, 1, gyp, off, 0, grid, p.gridN)
 			for b := range nb {

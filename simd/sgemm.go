@@ -223,6 +223,19 @@ type bSource struct {
 	b      []float32
 	ldb    int
 	rowOff []int
+	// With rowOff and without transB, seg > 0 says that B's columns come in
+	// segments of seg (a multiple of gemmMaxNR), segStride apart in b (see
+	// SgemmRowsPackedSegments).
+	seg, segStride int
+}
+
+// col is where column j of a row of B given by row offsets starts,
+// relative to the row's offset.
+func (s bSource) col(j int) int {
+	if s.seg == 0 {
+		return j
+	}
+	return j/s.seg*s.segStride + j%s.seg
 }
 
 // pack is packB for either kind of source.
@@ -233,8 +246,19 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 	}
 	if !s.transB {
 		for p := range kc {
-			o := s.rowOff[pc+p] + jc
-			packBRow(nr, s.b[o:o+nc], p, kc, dst)
+			if s.seg == 0 {
+				o := s.rowOff[pc+p] + jc
+				packBRow(nr, s.b[o:o+nc], p, kc, dst)
+				continue
+			}
+			// Segment by segment; each starts a panel, as seg and jc are
+			// multiples of nr.
+			for j := jc; j < jc+nc; {
+				end := min(jc+nc, (j/s.seg+1)*s.seg)
+				o := s.rowOff[pc+p] + s.col(j)
+				packBRow(nr, s.b[o:o+end-j], p, kc, dst[(j-jc)*kc:])
+				j = end
+			}
 		}
 		return
 	}
@@ -337,8 +361,9 @@ func gemmRowsDirect(kern gemmKernel, s *gemmScratch, m, n, k int, alpha float32,
 				var bp []float32
 				if cols < nr {
 					bp = s.b[:nr*kc]
+					cj := src.col(jr)
 					for p, o := range off {
-						packBRow(nr, src.b[o+jr:o+n], p, kc, bp)
+						packBRow(nr, src.b[o+cj:o+cj+cols], p, kc, bp)
 					}
 				}
 				for ir := 0; ir < mc; ir += mr {
@@ -347,9 +372,9 @@ func gemmRowsDirect(kern gemmKernel, s *gemmScratch, m, n, k int, alpha float32,
 					cOff := (ic+ir)*ldc + jr
 					switch {
 					case rows == mr && cols == nr:
-						kern.rows(kc, ap, src.b[jr:], off, c[cOff:], ldc, alpha, betaSlice)
+						kern.rows(kc, ap, src.b[src.col(jr):], off, c[cOff:], ldc, alpha, betaSlice)
 					case cols == nr:
-						kern.rows(kc, ap, src.b[jr:], off, s.edge[:], nr, alpha, 0)
+						kern.rows(kc, ap, src.b[src.col(jr):], off, s.edge[:], nr, alpha, 0)
 						mergeEdge(rows, cols, nr, s.edge[:], betaSlice, c[cOff:], ldc)
 					default:
 						kern.run(kc, ap, bp, s.edge[:], nr, alpha, 0)

@@ -133,6 +133,51 @@ func SgemmRowsPacked(a PackedA, transB bool, n int, alpha float32, b []float32, 
 		bSource{transB: transB, b: b, rowOff: rowOff[:rowsOfB(transB, n, k)]}, beta, c, ldc)
 }
 
+// SgemmRowsPackedSegments is SgemmRowsPacked, without transB, for a B whose
+// columns come in segments of segLen columns, segStride elements apart:
+// B[p][j] = b[rowOff[p] + (j/segLen)·segStride + j%segLen]. segLen must be a
+// positive multiple of 32, so that every tile of columns lies in one
+// segment. A convolution's output rows are such segments of its padded
+// grid (segLen the output width, segStride the padded width): the product
+// then writes the output plane directly, without the grid's padding
+// columns. The bits are those of SgemmRowsPacked on B materialised.
+func SgemmRowsPackedSegments(a PackedA, n, segLen, segStride int, alpha float32, b []float32, rowOff []int,
+	beta float32, c []float32, ldc int) {
+	m, k := a.m, a.k
+	if n < 0 {
+		panic(fmt.Sprintf("simd.SgemmRowsPackedSegments: negative dimension n=%d", n))
+	}
+	if segLen <= 0 || segLen%gemmMaxNR != 0 || segStride < segLen {
+		panic(fmt.Sprintf("simd.SgemmRowsPackedSegments: segLen=%d must be a positive multiple of %d and segStride=%d at least segLen",
+			segLen, gemmMaxNR, segStride))
+	}
+	src := bSource{b: b, seg: segLen, segStride: segStride}
+	span := 0 // elements of b one row reads from its offset
+	if n > 0 {
+		span = src.col(n-1) + 1
+	}
+	checkMatrix("c", "ldc", c, m, n, ldc)
+	if len(rowOff) < k {
+		panic(fmt.Sprintf("simd.SgemmRowsPackedSegments: len(rowOff)=%d, need k=%d", len(rowOff), k))
+	}
+	if span > 0 {
+		for p, o := range rowOff[:k] {
+			if o < 0 || o+span > len(b) {
+				panic(fmt.Sprintf("simd.SgemmRowsPackedSegments: row %d of b at rowOff[%d]=%d runs outside len(b)=%d (%d elements)", p, p, o, len(b), span))
+			}
+		}
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	src.rowOff = rowOff[:k]
+	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad}, src, beta, c, ldc)
+}
+
 // rowsKernelFor picks SgemmRows's kernel for m rows of C: the rows kernel
 // where it pads m to clearly fewer rows than Sgemm's kernel (16, 32 or 64
 // rows against 24, 36 or 72), else Sgemm's. Both give the same bits: each

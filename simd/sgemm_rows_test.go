@@ -167,3 +167,63 @@ func BenchmarkSgemmRows(b *testing.B) {
 		b.ReportMetric(2*float64(c*k*span)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// SgemmRowsPackedSegments gives the bits of SgemmRowsPacked on B with its
+// segments laid end to end, for shapes that take the rows kernel and the
+// packed one, more than one nc block, and a partial last segment.
+func TestSgemmRowsPackedSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for trial := range 40 {
+		m := []int{1, 5, 16, 32, 64, 130}[trial%6]
+		k := []int{1, 9, 144, 300}[r.IntN(4)]
+		segLen := []int{32, 64, 96}[r.IntN(3)]
+		segStride := segLen + r.IntN(5)
+		n := []int{segLen, 3 * segLen, 5*segLen - 7, gemmNC + 2*segLen + 3}[r.IntN(4)]
+		span := n/segLen*segStride + n%segLen
+		b := randSlice(r, span+4*k+r.IntN(20))
+		rowOff := make([]int, k)
+		bc := make([]float32, len(b)+k*n) // the rows with segments end to end, after b
+		copy(bc, b)
+		rowOffC := make([]int, k)
+		for p := range rowOff {
+			rowOff[p] = r.IntN(len(b) - span + 1)
+			rowOffC[p] = len(b) + p*n
+			for j := range n {
+				bc[rowOffC[p]+j] = b[rowOff[p]+j/segLen*segStride+j%segLen]
+			}
+		}
+		a := randSlice(r, m*k)
+		pa := PackA(make([]float32, PackedASize(m, k)), false, m, k, a, k)
+		beta := float32(trial % 2)
+		c := randSlice(r, m*n)
+		c2 := append([]float32(nil), c...)
+		SgemmRowsPackedSegments(pa, n, segLen, segStride, 1, b, rowOff, beta, c, n)
+		SgemmRowsPacked(pa, false, n, 1, bc, rowOffC, beta, c2, n)
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(c2[i]) {
+				t.Fatalf("m=%d n=%d k=%d seg=%d/%d: C[%d]=%v, on B laid out plainly %v", m, n, k, segLen, segStride, i, c[i], c2[i])
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		call func()
+		want string
+	}{
+		{"segment not a multiple of 32", func() {
+			SgemmRowsPackedSegments(PackA(make([]float32, 100), false, 2, 3, make([]float32, 6), 3), 2, 16, 20, 1, make([]float32, 100), []int{0, 1, 2}, 0, make([]float32, 4), 2)
+		}, "segLen=16"},
+		{"row outside", func() {
+			SgemmRowsPackedSegments(PackA(make([]float32, 100), false, 2, 3, make([]float32, 6), 3), 40, 32, 40, 1, make([]float32, 60), []int{0, 1, 13}, 0, make([]float32, 80), 40)
+		}, "rowOff[2]=13"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if msg := fmt.Sprint(recover()); !strings.Contains(msg, tc.want) {
+					t.Fatalf("panic %q, want it to mention %q", msg, tc.want)
+				}
+			}()
+			tc.call()
+		})
+	}
+}
