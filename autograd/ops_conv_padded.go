@@ -15,16 +15,15 @@ import "github.com/brainreg/brainreg/simd"
 // flipped in space and Cin and Cout exchanged, so it needs no column matrix
 // and no col2im either. Stride-2 layers that halve the plane (a ResNet
 // stage's first 3×3 layer and its 1×1 shortcut) take the same path on the
-// image split into phase planes (below). Images run in parallel, one
-// product each, and each writes only its own output: results do not depend
-// on the thread count.
+// image split into phase planes (below). Images (or a few side by side, see
+// paddedGroup) run in parallel, one product each, and each writes only its
+// own output: results do not depend on the thread count.
 
 // convPaddedPixels is the smallest output plane (Ho·Wo) that takes the
-// padded path. The H×Wp grid wastes 2·pad/Wp of the product (a quarter on
-// 8×8 planes, and 8×10 = 80 columns fill 32-wide tiles poorly), but building
-// no column matrix still made a small ResNet step with 8×8 planes on this
-// path about 8% cheaper; 4×4 planes (ResNet-18's last stage) stay on the
-// column-matrix path. A variable so that tests can force either path.
+// padded path. The H×Wp grid wastes 2·pad/Wp of the product (a fifth on
+// 8×8 planes), but building no column matrix still made a small ResNet step
+// with 8×8 planes on this path about 8% cheaper; 4×4 planes (ResNet-18's
+// last stage) stay on the column-matrix path. A variable so that tests can force either path.
 var convPaddedPixels = 64
 
 // padded reports whether the layer takes the padded path: stride 1 with the
@@ -61,7 +60,7 @@ type paddedGeom struct {
 	s         int       // stride: s×s phases per channel
 	hq, wq    int       // a padded phase plane: hq×wq = plane
 	top, left int       // zero rows and columns before its pixels
-	plane     int       //
+	plane     int       // hq·wq
 	phase     [2][2]int // index of phase (a, b) among a channel's planes; −1 if no tap reads it
 	nphase    int       // planes per channel
 	tapPhase  []int     // per tap ky·kw + kx: the phase plane it reads
@@ -71,7 +70,7 @@ type paddedGeom struct {
 	gridN     int       // output grid columns Ho·Wq
 	chanLen   int       // nphase·plane
 	size      int       // buffer length: c channels plus slack read only by thrown-away grid columns
-	maxShift  int
+	maxShift  int       // the largest of tapShift
 }
 
 // tapSplit returns the phase and the shift (in phase-plane pixels) of kernel
@@ -396,9 +395,12 @@ var convDotChannels = 16
 //
 // Grid position t of tap (ci, ky, kx) reads xp at t plus the tap's place
 // (channel ci, its phase, its shift); positions outside the output multiply
-// a zero of gg. The taps are ordered (ky, kx, ci) in the product, so that
-// eight consecutive ones are equally spaced (one channel apart) and pack as
-// one transposed strip. The tasks' partial sums are added in task order.
+// a zero of gg. That is the layout of the dot-product path (few output
+// channels); otherwise gg is gy itself, [Cout, B·Ho·Wo], and the tap's run
+// skips the grid's other positions, in segments of one output row. The
+// taps are ordered (ky, kx, ci) in the product, so that eight consecutive
+// ones are equally spaced (one channel apart) and pack as one transposed
+// strip. The tasks' partial sums are added in task order.
 func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 	p := g.paddedLayout(1, 1)
 	const b = convWeightGradImages
@@ -418,34 +420,55 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 	tasks := ceilDiv(g.n, b)
 	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
 	defer putBuf(parts)
+	// Without dot products the product runs over the output pixels only:
+	// gg is gy, [Cout, B·Ho·Wo], and a tap's run comes in segments, one per
+	// output row (simd.SgemmRowsKSegments), skipping the padding that the
+	// grid's thrown-away positions would multiply by zero.
+	ggLen := span
+	var kSegOff []int // output row r of the task's images, in xp relative to a tap's offset
+	if !dot {
+		ggLen = b * g.hwo
+		kSegOff = make([]int, b*g.ho)
+		for r := range kSegOff {
+			kSegOff[r] = r/g.ho*p.plane + r%g.ho*p.wq
+		}
+	}
 	parallelFor(tasks, 1, func(lo, hi int) {
 		xp := getBuf(g.cin*chanSpan + p.maxShift)
-		gg := getBuf(g.cout * span)
+		gg := getBuf(g.cout * ggLen)
 		defer putBuf(xp)
 		defer putBuf(gg)
 		for task := lo; task < hi; task++ {
 			i0 := task * b
 			nb := min(b, g.n-i0)
-			// Unused image slots and the slack are read only at positions
-			// where gg is zero; zero them so that stale pool contents
-			// (possibly Inf) cannot make NaN.
+			// The zero borders of xp are read; with dot products, unused
+			// image slots and the slack are read only at positions where gg
+			// is zero: zero them so that stale pool contents (possibly Inf)
+			// cannot make NaN.
 			clear(xp)
-			clear(gg)
+			if dot {
+				clear(gg)
+			}
 			for i := range nb {
 				g.scatterImage(p, g.cin, x[(i0+i)*g.cin*g.hw:][:g.cin*g.hw], xp[i*p.plane:], chanSpan, span)
 				for c := range g.cout {
+					src := gy[((i0+i)*g.cout+c)*g.hwo:][:g.hwo]
+					if !dot {
+						copy(gg[c*ggLen+i*g.hwo:][:g.hwo], src)
+						continue
+					}
 					d := gg[c*span+i*p.plane:][:p.plane]
 					for y := range g.ho {
-						copy(d[y*p.wq:][:g.wo], gy[(((i0+i)*g.cout+c)*g.ho+y)*g.wo:][:g.wo])
+						copy(d[y*p.wq:][:g.wo], src[y*g.wo:][:g.wo])
 					}
 				}
 			}
-			// part: [Cout, K] = gg · (tap rows of xp)ᵀ over the task's grid
+			// part: [Cout, K] = gg · (tap rows of xp)ᵀ over the task's pixels
 			part := parts[task*g.cout*g.k:][:g.cout*g.k]
 			if dot {
 				simd.SgemmRowsDot(g.cout, g.k, nb*p.plane, gg, span, xp, off, part, g.k)
 			} else {
-				simd.SgemmRows(false, true, g.cout, g.k, nb*p.plane, 1, gg, span, xp, off, 0, part, g.k)
+				simd.SgemmRowsKSegments(g.cout, g.k, nb*g.hwo, 1, gg, ggLen, xp, off, g.wo, kSegOff, 0, part, g.k)
 			}
 		}
 	})

@@ -227,6 +227,26 @@ type bSource struct {
 	// segments of seg (a multiple of gemmMaxNR), segStride apart in b (see
 	// SgemmRowsPackedSegments).
 	seg, segStride int
+	// With rowOff and transB, kSeg > 0 says that the runs along k come in
+	// segments of kSeg, segment s at kSegOff[s] from the run's offset (see
+	// SgemmRowsKSegments).
+	kSeg    int
+	kSegOff []int
+}
+
+// kPieces calls fn(p0, p1, o) for the pieces [p0, p1) of [pc, pc+kc) that
+// lie in one segment along k, o the offset of index p0 from a run's start:
+// one piece, o = pc, without k segments.
+func (s bSource) kPieces(pc, kc int, fn func(p0, p1, o int)) {
+	if s.kSeg == 0 {
+		fn(pc, pc+kc, pc)
+		return
+	}
+	for p := pc; p < pc+kc; {
+		end := min(pc+kc, (p/s.kSeg+1)*s.kSeg)
+		fn(p, end, s.kSegOff[p/s.kSeg]+p%s.kSeg)
+		p = end
+	}
 }
 
 // col is where column j of a row of B given by row offsets starts,
@@ -283,15 +303,18 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 					}
 				}
 			}
-			if lds > 0 {
-				transposeRows(8, kc, s.b[off[j]+pc:], lds, panel[j:], nr)
-				continue
-			}
-			for r := j; r < j+g; r++ {
-				for p, v := range s.b[off[r]+pc:][:kc] {
-					panel[p*nr+r] = v
+			s.kPieces(pc, kc, func(p0, p1, o int) {
+				piece := panel[(p0-pc)*nr:]
+				if lds > 0 {
+					transposeRows(8, p1-p0, s.b[off[j]+o:], lds, piece[j:], nr)
+					return
 				}
-			}
+				for r := j; r < j+g; r++ {
+					for p, v := range s.b[off[r]+o:][:p1-p0] {
+						piece[p*nr+r] = v
+					}
+				}
+			})
 		}
 	}
 }

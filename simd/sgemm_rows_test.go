@@ -227,3 +227,58 @@ func TestSgemmRowsPackedSegments(t *testing.T) {
 		})
 	}
 }
+
+// SgemmRowsKSegments gives the bits of SgemmRows on B with the segments of
+// its runs laid end to end, with equally spaced runs (the transposed strip)
+// and others, segments shorter and longer than 8, more than one kc slice.
+func TestSgemmRowsKSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for trial := range 40 {
+		m := []int{1, 8, 16, 64, 130}[trial%5]
+		n := []int{1, 7, 8, 9, 24, 40}[r.IntN(6)]
+		kSeg := []int{3, 8, 16, 32}[r.IntN(4)]
+		k := []int{1, kSeg, 5 * kSeg, 300, 700}[r.IntN(5)]
+		segs := ceilDiv(k, kSeg)
+		kSegOff := make([]int, segs)
+		for s := range kSegOff {
+			kSegOff[s] = s*(kSeg+r.IntN(3)) + r.IntN(2)
+		}
+		span := 0
+		for _, o := range kSegOff {
+			span = max(span, o+kSeg)
+		}
+		b := randSlice(r, span+3*n+20)
+		rowOff := make([]int, n)
+		for j := range rowOff {
+			rowOff[j] = r.IntN(len(b) - span + 1)
+			if j > 0 && j%5 != 0 && rowOff[j-1]+1+span <= len(b) {
+				rowOff[j] = rowOff[j-1] + 1 // equally spaced runs
+			}
+		}
+		bc := make([]float32, n*k) // the runs laid out plainly
+		rowOffC := make([]int, n)
+		for j := range rowOff {
+			rowOffC[j] = j * k
+			for p := range k {
+				bc[j*k+p] = b[rowOff[j]+kSegOff[p/kSeg]+p%kSeg]
+			}
+		}
+		a := randSlice(r, m*k)
+		beta := float32(trial % 2)
+		c := randSlice(r, m*n)
+		c2 := append([]float32(nil), c...)
+		SgemmRowsKSegments(m, n, k, 1, a, k, b, rowOff, kSeg, kSegOff, beta, c, n)
+		SgemmRows(false, true, m, n, k, 1, a, k, bc, rowOffC, beta, c2, n)
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(c2[i]) {
+				t.Fatalf("m=%d n=%d k=%d kSeg=%d: C[%d]=%v, on B laid out plainly %v", m, n, k, kSeg, i, c[i], c2[i])
+			}
+		}
+	}
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "rowOff[1]=5") {
+			t.Fatalf("panic %q, want it to name rowOff[1]=5", msg)
+		}
+	}()
+	SgemmRowsKSegments(1, 2, 4, 1, make([]float32, 4), 4, make([]float32, 9), []int{0, 5}, 2, []int{0, 3}, 0, make([]float32, 2), 2)
+}
