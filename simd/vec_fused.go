@@ -39,6 +39,15 @@ func AddAffine2(dst, x, y []float32, a, b, c float32) {
 	addAffine2(dst, x, y, a, b, c)
 }
 
+// MomentumStep computes buf = momentum·buf + gscale·g, then p += -lr·buf: an
+// SGD step with momentum in one pass, Scale(momentum, buf), Axpy(gscale,
+// g, buf) and Axpy(−lr, buf, p). It panics unless the lengths are equal.
+func MomentumStep(p, buf, g []float32, momentum, gscale, lr float32) {
+	sameLen("MomentumStep", "buf", len(buf), len(p))
+	sameLen("MomentumStep", "g", len(g), len(p))
+	momentumStep(p, buf, g, momentum, gscale, lr)
+}
+
 // The Go twins: the loops the assembly implements (with fused multiply-adds
 // where the assembly of Dot and Axpy has them).
 
@@ -80,5 +89,15 @@ func addAffine2Go(dst, x, y []float32, a, b, c float32) {
 		d := dst[i] + a*x[i]
 		d += b * y[i]
 		dst[i] = d + c
+	}
+}
+
+func momentumStepGo(p, buf, g []float32, momentum, gscale, lr float32) {
+	buf, g = buf[:len(p)], g[:len(p)]
+	for i := range p {
+		b := float32(buf[i] * momentum) // rounded, as Scale
+		b += gscale * g[i]
+		buf[i] = b
+		p[i] += -lr * b
 	}
 }

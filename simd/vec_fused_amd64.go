@@ -32,6 +32,21 @@ func scaleShiftAddReluAsm(dst, x, res []float32, a, b float32)
 //go:noescape
 func addAffine2Asm(dst, x, y []float32, a, b, c float32)
 
+// momentumStepAsm is momentumStepGo for len(p) a multiple of 8.
+//
+//go:noescape
+func momentumStepAsm(p, buf, g []float32, momentum, gscale, lr float32)
+
+func momentumStep(p, buf, g []float32, momentum, gscale, lr float32) {
+	n := split8(len(p))
+	if !useAsm || n == 0 {
+		momentumStepGo(p, buf, g, momentum, gscale, lr)
+		return
+	}
+	momentumStepAsm(p[:n], buf[:n], g[:n], momentum, gscale, lr)
+	momentumStepGo(p[n:], buf[n:], g[n:], momentum, gscale, lr)
+}
+
 func sumSqDev(x []float32, mu float32) float32 {
 	n := split8(len(x))
 	if !useAsm || n == 0 {

@@ -236,3 +236,36 @@ aa1:
 aaDone:
 	VZEROUPPER
 	RET
+
+// func momentumStepAsm(p, buf, g []float32, momentum, gscale, lr float32)
+TEXT ·momentumStepAsm(SB), NOSPLIT, $0-84
+	MOVQ         p_base+0(FP), DI
+	MOVQ         p_len+8(FP), CX
+	MOVQ         buf_base+24(FP), SI
+	MOVQ         g_base+48(FP), DX
+	VBROADCASTSS momentum+72(FP), Y8
+	VBROADCASTSS gscale+76(FP), Y9
+	VBROADCASTSS lr+80(FP), Y10
+	VXORPS       Y11, Y11, Y11
+	VSUBPS       Y10, Y11, Y10 // −lr
+	SHRQ         $3, CX
+
+ms1:
+	TESTQ       CX, CX
+	JE          msDone
+	VMOVUPS     (SI), Y0
+	VMULPS      Y8, Y0, Y0
+	VFMADD231PS (DX), Y9, Y0
+	VMOVUPS     Y0, (SI)
+	VMOVUPS     (DI), Y1
+	VFMADD231PS Y0, Y10, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	DECQ        CX
+	JMP         ms1
+
+msDone:
+	VZEROUPPER
+	RET

@@ -10,3 +10,6 @@ func scaleShift(dst, x, res []float32, a, b float32, relu bool) {
 	scaleShiftGo(dst, x, res, a, b, relu)
 }
 func addAffine2(dst, x, y []float32, a, b, c float32) { addAffine2Go(dst, x, y, a, b, c) }
+func momentumStep(p, buf, g []float32, momentum, gscale, lr float32) {
+	momentumStepGo(p, buf, g, momentum, gscale, lr)
+}

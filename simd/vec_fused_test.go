@@ -66,6 +66,22 @@ func TestFusedKernelsMatchSequences(t *testing.T) {
 			}
 		}
 
+		{
+			p, buf := append([]float32(nil), x...), append([]float32(nil), y...)
+			wp, wbuf := append([]float32(nil), x...), append([]float32(nil), y...)
+			tp, tbuf := append([]float32(nil), x...), append([]float32(nil), y...)
+			MomentumStep(p, buf, z, a, b, c)
+			Scale(a, wbuf)
+			Axpy(b, z, wbuf)
+			Axpy(-c, wbuf, wp)
+			momentumStepGo(tp, tbuf, z, a, b, c)
+			for i := range p {
+				same("MomentumStep buf", n, buf[i], wbuf[i])
+				same("MomentumStep p", n, p[i], wp[i])
+				near("MomentumStep p", n, p[i], tp[i])
+			}
+		}
+
 		want := append([]float32(nil), z...)
 		Axpy(a, x, want)
 		Axpy(b, y, want)

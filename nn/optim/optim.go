@@ -91,6 +91,11 @@ func (o *SGD) Step(lr float64) {
 			if o.WeightDecay != 0 {
 				simd.Axpy(float32(o.WeightDecay), p.Data[lo:hi], g)
 			}
+			if o.Momentum != 0 && o.steps != 0 && !o.Nesterov {
+				// The same three kernels' bits in one pass.
+				simd.MomentumStep(p.Data[lo:hi], buf[lo:hi], g, float32(o.Momentum), float32(1-o.Dampening), float32(lr))
+				return
+			}
 			if o.Momentum != 0 {
 				b := buf[lo:hi]
 				if o.steps == 0 {
