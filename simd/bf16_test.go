@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -293,11 +292,7 @@ func TestSgemmBF16ThreadsBitIdentical(t *testing.T) {
 
 func TestSgemmBF16PanicsNameTheArgument(t *testing.T) {
 	a, b, c := make([]uint32, 4), make([]uint32, 4), make([]float32, 4)
-	cases := []struct {
-		name string
-		call func()
-		want string
-	}{
+	cases := []panicCase{
 		{"negative", func() { SgemmBF16NT(2, -1, 3, a, 2, b, 2, c, 2) }, "negative dimension"},
 		{"short a", func() { SgemmBF16NT(2, 2, 3, a[:3], 2, b, 2, c, 2) }, "len(a)=3"},
 		{"short b", func() { SgemmBF16NT(2, 2, 4, a, 2, b[:3], 2, c, 2) }, "len(b)=3"},
@@ -307,17 +302,7 @@ func TestSgemmBF16PanicsNameTheArgument(t *testing.T) {
 		{"small ldc", func() { SgemmBF16NT(2, 2, 3, a, 2, b, 2, c, 1) }, "ldc=1"},
 		{"ToBF16 small ldd", func() { ToBF16(2, 3, make([]float32, 6), 3, a, 1) }, "ldd=1"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				msg := fmt.Sprint(recover())
-				if !strings.Contains(msg, tc.want) {
-					t.Fatalf("panic %q, want it to mention %q", msg, tc.want)
-				}
-			}()
-			tc.call()
-		})
-	}
+	checkPanics(t, cases)
 }
 
 func TestSgemmBF16DoesNotAllocate(t *testing.T) {

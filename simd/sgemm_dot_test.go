@@ -1,10 +1,8 @@
 package simd
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -86,28 +84,14 @@ func TestSgemmRowsDotOrder(t *testing.T) {
 
 func TestSgemmRowsDotPanics(t *testing.T) {
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
-	cases := []struct {
-		name string
-		call func()
-		want string
-	}{
+	cases := []panicCase{
 		{"negative", func() { SgemmRowsDot(-1, 2, 3, a, 3, b, []int{0, 1}, c, 2) }, "negative dimension"},
 		{"short a", func() { SgemmRowsDot(2, 2, 3, a[:5], 3, b, []int{0, 1}, c, 2) }, "len(a)=5"},
 		{"short rowOff", func() { SgemmRowsDot(2, 2, 3, a, 3, b, []int{0}, c, 2) }, "len(rowOff)=1"},
 		{"row outside", func() { SgemmRowsDot(2, 2, 3, a, 3, b, []int{0, 4}, c, 2) }, "rowOff[1]=4"},
 		{"short c", func() { SgemmRowsDot(2, 2, 3, a, 3, b, []int{0, 1}, c[:3], 2) }, "len(c)=3"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				msg := fmt.Sprint(recover())
-				if !strings.Contains(msg, tc.want) {
-					t.Fatalf("panic %q, want it to mention %q", msg, tc.want)
-				}
-			}()
-			tc.call()
-		})
-	}
+	checkPanics(t, cases)
 }
 
 // BenchmarkSgemmRowsDot: the weight gradient of BenchmarkSgemmRows, the

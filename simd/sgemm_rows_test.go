@@ -97,11 +97,7 @@ func testSgemmRowsConformance(t *testing.T) {
 
 func TestSgemmRowsPanics(t *testing.T) {
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
-	cases := []struct {
-		name string
-		call func()
-		want string
-	}{
+	cases := []panicCase{
 		{"short rowOff", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, 1}, 0, c, 2) }, "len(rowOff)=2"},
 		{"row outside", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, 1, 5}, 0, c, 2) }, "rowOff[2]=5"},
 		{"negative row", func() { SgemmRows(false, false, 2, 2, 3, 1, a, 3, b, []int{0, -1, 2}, 0, c, 2) }, "rowOff[1]=-1"},
@@ -113,17 +109,7 @@ func TestSgemmRowsPanics(t *testing.T) {
 			SgemmRowsPacked(PackA(make([]float32, 100), false, 2, 3, a, 3), false, 2, 1, b, []int{0, 1, 5}, 0, c, 2)
 		}, "rowOff[2]=5"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				msg := fmt.Sprint(recover())
-				if !strings.Contains(msg, tc.want) {
-					t.Fatalf("panic %q, want it to mention %q", msg, tc.want)
-				}
-			}()
-			tc.call()
-		})
-	}
+	checkPanics(t, cases)
 }
 
 // BenchmarkSgemmRows: the products of a small ResNet's first-stage 3×3

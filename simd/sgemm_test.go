@@ -196,11 +196,7 @@ func TestSgemmDegenerate(t *testing.T) {
 
 func TestSgemmPanicsNameTheArgument(t *testing.T) {
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
-	cases := []struct {
-		name string
-		call func()
-		want string
-	}{
+	cases := []panicCase{
 		{"negative", func() { Sgemm(false, false, -1, 2, 3, 1, a, 3, b, 2, 0, c, 2) }, "negative dimension"},
 		{"short a", func() { Sgemm(false, false, 2, 2, 3, 1, a[:5], 3, b, 2, 0, c, 2) }, "len(a)=5"},
 		{"short b", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b[:4], 2, 0, c, 2) }, "len(b)=4"},
@@ -209,17 +205,7 @@ func TestSgemmPanicsNameTheArgument(t *testing.T) {
 		{"small ldb transposed", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2) }, "ldb=2"},
 		{"small ldc", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 1) }, "ldc=1"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				msg := fmt.Sprint(recover())
-				if !strings.Contains(msg, tc.want) {
-					t.Fatalf("panic %q, want it to mention %q", msg, tc.want)
-				}
-			}()
-			tc.call()
-		})
-	}
+	checkPanics(t, cases)
 }
 
 // A steady-state call reuses its packing buffers.
@@ -270,6 +256,29 @@ func BenchmarkSgemm(b *testing.B) {
 			}
 			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// panicCase is a call that must panic with a message containing want.
+type panicCase struct {
+	name string
+	call func()
+	want string
+}
+
+// checkPanics runs each case as a subtest and checks its panic message.
+func checkPanics(t *testing.T, cases []panicCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				msg := fmt.Sprint(recover())
+				if !strings.Contains(msg, tc.want) {
+					t.Fatalf("panic %q, want it to mention %q", msg, tc.want)
+				}
+			}()
+			tc.call()
 		})
 	}
 }
