@@ -224,8 +224,8 @@ type bSource struct {
 	ldb    int
 	rowOff []int
 	// With rowOff and without transB, seg > 0 says that B's columns come in
-	// segments of seg (a multiple of gemmMaxNR), segStride apart in b (see
-	// SgemmRowsPackedSegments).
+	// segments of seg (a multiple of gemmMaxNR, not always of the kernel's
+	// nr), segStride apart in b (see SgemmRowsPackedSegments).
 	seg, segStride int
 	// With rowOff and transB, kSeg > 0 says that the runs along k come in
 	// segments of kSeg, segment s at kSegOff[s] from the run's offset (see
@@ -269,6 +269,19 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 			if s.seg == 0 {
 				o := s.rowOff[pc+p] + jc
 				packBRow(nr, s.b[o:o+nc], p, kc, dst)
+				continue
+			}
+			if s.seg%nr != 0 {
+				// A kernel whose nr does not divide seg (NEON's 12):
+				// segments do not start panels, so each column goes to
+				// its place in the panels, the last panel's tail zeroed.
+				row := s.b[s.rowOff[pc+p]:]
+				for jj := range nc {
+					dst[jj/nr*nr*kc+p*nr+jj%nr] = row[s.col(jc+jj)]
+				}
+				if rem := nc % nr; rem != 0 {
+					clear(dst[nc/nr*nr*kc+p*nr+rem:][:nr-rem])
+				}
 				continue
 			}
 			// Segment by segment; each starts a panel, as seg and jc are

@@ -2,6 +2,12 @@
 
 package simd
 
+// fusedBitsMatchSequence reports whether the fused kernels give the bits of
+// the vector-kernel sequences they replace: here they are Go twins, which
+// match the sequences only where those run their Go twins too (not on
+// arm64 with NEON, whose reductions sum in another order).
+func fusedBitsMatchSequence() bool { return !useAsm }
+
 func sumSqDev(x []float32, mu float32) float32 { return sumSqDevGo(x, mu) }
 func sumDotDev(dy, x []float32, mu float32) (sum, dot float32) {
 	return sumDotDevGo(dy, x, mu)
