@@ -30,11 +30,13 @@ test-purego:
 
 # The arm64 kernels (NEON) and their Go twins, run under qemu user-mode
 # emulation: needs qemu-aarch64 (Debian's qemu-user), which this target does
-# not install. go vet checks the assembly's frame offsets for arm64.
+# not install. go vet checks the assembly's frame offsets for arm64. The
+# autograd and nn tests run too: the convolution paths choose their products
+# by the kernel's tile, which differs on arm64.
 QEMU_AARCH64 ?= qemu-aarch64
 test-arm64:
 	GOARCH=arm64 $(GO) vet ./simd/
-	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU_AARCH64) ./simd/
+	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU_AARCH64) ./simd/ ./autograd/ ./nn/
 	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU_AARCH64) -tags purego ./simd/
 
 # Every decoder a user can feed, fuzzed for FUZZTIME each (seed corpora are
