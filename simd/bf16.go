@@ -224,33 +224,15 @@ type bf16Scratch struct {
 	edge [gemmMaxMR * gemmMaxNR]float32 // an edge tile, before it is added to C
 }
 
-var bf16Pool struct {
-	sync.Mutex
-	free []*bf16Scratch
-}
-
-func getBF16Scratch() *bf16Scratch {
-	bf16Pool.Lock()
-	defer bf16Pool.Unlock()
-	if n := len(bf16Pool.free); n > 0 {
-		s := bf16Pool.free[n-1]
-		bf16Pool.free = bf16Pool.free[:n-1]
-		return s
-	}
+var bf16Pool = freeList[bf16Scratch]{alloc: func() *bf16Scratch {
 	return &bf16Scratch{a: make([]uint32, bf16MC*bf16KC), b: make([]uint32, bf16KC*bf16NC)}
-}
-
-func putBF16Scratch(s *bf16Scratch) {
-	bf16Pool.Lock()
-	bf16Pool.free = append(bf16Pool.free, s)
-	bf16Pool.Unlock()
-}
+}}
 
 // bf16Serial is SgemmBF16NT on the calling goroutine, kw words deep: the
 // loop nest of gemmSerialB around the BF16 micro-kernel.
 func bf16Serial(kern bf16Kernel, m, n, kw int, a []uint32, lda int, b []uint32, ldb int, c []float32, ldc int) {
-	s := getBF16Scratch()
-	defer putBF16Scratch(s)
+	s := bf16Pool.get()
+	defer bf16Pool.put(s)
 	mr, nr := kern.mr, kern.nr
 	for jc := 0; jc < n; jc += bf16NC {
 		nc := min(bf16NC, n-jc)

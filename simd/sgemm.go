@@ -162,29 +162,37 @@ type gemmScratch struct {
 	edge [gemmMaxMR * gemmMaxNR]float32 // an edge tile, before it is merged into C
 }
 
-var scratchPool struct {
-	sync.Mutex
-	free []*gemmScratch
-}
-
-func getScratch() *gemmScratch {
-	scratchPool.Lock()
-	defer scratchPool.Unlock()
-	if n := len(scratchPool.free); n > 0 {
-		s := scratchPool.free[n-1]
-		scratchPool.free = scratchPool.free[:n-1]
-		return s
-	}
+var scratchPool = freeList[gemmScratch]{alloc: func() *gemmScratch {
 	return &gemmScratch{
 		a: make([]float32, gemmMC*gemmKC),
 		b: make([]float32, gemmKC*gemmNC),
 	}
+}}
+
+// freeList keeps buffers for reuse by later calls (a sync.Pool may drop
+// them at any garbage collection, which steady-state callers would pay
+// for): get returns a kept one or a new one from alloc.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	free  []*T
+	alloc func() *T
 }
 
-func putScratch(s *gemmScratch) {
-	scratchPool.Lock()
-	scratchPool.free = append(scratchPool.free, s)
-	scratchPool.Unlock()
+func (l *freeList[T]) get() *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		s := l.free[n-1]
+		l.free = l.free[:n-1]
+		return s
+	}
+	return l.alloc()
+}
+
+func (l *freeList[T]) put(s *T) {
+	l.mu.Lock()
+	l.free = append(l.free, s)
+	l.mu.Unlock()
 }
 
 // gemmSerial is Sgemm on the calling goroutine: the BLIS loop nest around
@@ -335,8 +343,8 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 // gemmSerialB is gemmSerial with B given by a bSource.
 func gemmSerialB(kern gemmKernel, m, n, k int, alpha float32, asrc aSource,
 	src bSource, beta float32, c []float32, ldc int) {
-	s := getScratch()
-	defer putScratch(s)
+	s := scratchPool.get()
+	defer scratchPool.put(s)
 	mr, nr := kern.mr, kern.nr
 	if src.rowOff != nil && !src.transB && kern.rows != nil && nr == gemmMaxNR {
 		gemmRowsDirect(kern, s, m, n, k, alpha, asrc, src, beta, c, ldc)
