@@ -136,8 +136,8 @@ func SgemmRowsPacked(a PackedA, transB bool, n int, alpha float32, b []float32, 
 // SgemmRowsPackedSegments is SgemmRowsPacked, without transB, for a B whose
 // columns come in segments of segLen columns, segStride elements apart:
 // B[p][j] = b[rowOff[p] + (j/segLen)·segStride + j%segLen]. segLen must be a
-// positive multiple of 32, so that every tile of columns lies in one
-// segment. A convolution's output rows are such segments of its padded
+// positive multiple of 32, so that every tile of the 32-wide kernels, which
+// read B in place, lies in one segment (narrower kernels pack B). A convolution's output rows are such segments of its padded
 // grid (segLen the output width, segStride the padded width): the product
 // then writes the output plane directly, without the grid's padding
 // columns. The bits are those of SgemmRowsPacked on B materialised.
