@@ -18,6 +18,11 @@ import (
 // that tests can force many blocks on small tensors.
 var elemGrain = 1 << 15
 
+// ParallelFor is parallelFor for loops outside this package that follow
+// the same rule (each block writes only its own outputs), such as the
+// optimisers' elementwise updates.
+func ParallelFor(n, grain int, fn func(lo, hi int)) { parallelFor(n, grain, fn) }
+
 // parallelFor calls fn(lo, hi) for the blocks [0,grain), [grain,2·grain), …
 // of [0,n), on up to simd.Threads() goroutines including the caller.
 func parallelFor(n, grain int, fn func(lo, hi int)) {

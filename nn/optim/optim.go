@@ -9,8 +9,6 @@ package optim
 import (
 	"fmt"
 	"math"
-	"sync"
-	"sync/atomic"
 
 	"github.com/brainreg/brainreg/autograd"
 	"github.com/brainreg/brainreg/simd"
@@ -82,7 +80,7 @@ func (o *SGD) Step(lr float64) {
 			buf = o.bufs[i]
 		}
 		// Elementwise, so splitting the elements changes no result.
-		parallelChunks(len(p.Data), func(lo, hi int) {
+		autograd.ParallelFor(len(p.Data), optimChunk, func(lo, hi int) {
 			g := p.Grad[lo:hi]
 			if o.WeightDecay != 0 || o.Nesterov {
 				g = o.g[lo:hi]
@@ -239,7 +237,7 @@ func (o *Adam) LoadState(st map[string][]float32) error {
 
 func zeroGrad(params []*autograd.Tensor) {
 	for _, p := range params {
-		parallelChunks(len(p.Grad), func(lo, hi int) { clear(p.Grad[lo:hi]) })
+		autograd.ParallelFor(len(p.Grad), optimChunk, func(lo, hi int) { clear(p.Grad[lo:hi]) })
 	}
 }
 
@@ -247,36 +245,6 @@ func zeroGrad(params []*autograd.Tensor) {
 // large parameters (a ResNet-18 has layers of 2.4 million weights) are
 // split so that the update, a few passes over memory, uses every thread.
 const optimChunk = 1 << 16
-
-// parallelChunks calls fn(lo, hi) for the chunks [0, optimChunk),
-// [optimChunk, 2·optimChunk), … of [0, n) on up to simd.Threads()
-// goroutines including the caller. Small n runs on the caller alone.
-func parallelChunks(n int, fn func(lo, hi int)) {
-	chunks := (n + optimChunk - 1) / optimChunk
-	workers := min(simd.Threads(), chunks)
-	if workers <= 1 {
-		if n > 0 {
-			fn(0, n)
-		}
-		return
-	}
-	var next atomic.Int64
-	work := func() {
-		for {
-			c := int(next.Add(1)) - 1
-			if c >= chunks {
-				return
-			}
-			fn(c*optimChunk, min((c+1)*optimChunk, n))
-		}
-	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
-}
 
 // stateSlice copies the named entry of a saved state, checking its length.
 func stateSlice(st map[string][]float32, name string, n int) ([]float32, error) {
