@@ -335,6 +335,16 @@ func gradCases() []gradCase {
 		{name: "cosine_similarity clamped", ops: []string{opCosineSimilarity},
 			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -0.1, 0.1, 2, 3), uniform(r, -0.1, 0.1, 2, 3)) },
 			f:      func(x ...*Tensor) *Tensor { return CosineSimilarity(x[0], x[1], 0.5) }},
+		{name: "pair_cosine", ops: []string{opPairCosine},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -1, 1, 6, 2, 2, 3)) },
+			f: func(x ...*Tensor) *Tensor {
+				return PairCosine(x[0], []float32{0.2, -0.3}, 1, 2, 1e-8)
+			}},
+		{name: "pair_cosine clamped", ops: []string{opPairCosine},
+			inputs: func(r *rand.Rand) []*Tensor { return ins(uniform(r, -0.1, 0.1, 4, 2, 1, 3)) },
+			f: func(x ...*Tensor) *Tensor {
+				return PairCosine(x[0], []float32{0.01, 0}, 0, 2, 0.5)
+			}},
 
 		// Bilinear sampling, with points inside, near the border and outside.
 		{name: "grid_sample", ops: []string{opGridSample},

@@ -8,6 +8,7 @@ import (
 var (
 	opPoissonNLL       = registerOp("poisson_nll")
 	opCosineSimilarity = registerOp("cosine_similarity")
+	opPairCosine       = registerOp("pair_cosine")
 )
 
 // PoissonNLL returns the mean over all elements of pred − target·log(pred +
@@ -98,6 +99,77 @@ func CosineSimilarity(a, b *Tensor, eps float32) *Tensor {
 						}
 						if gb != nil {
 							gb[r*d+i] += float32(gr * (x/den - cb*y))
+						}
+					}
+				}
+			})
+		}
+	}
+	return out
+}
+
+// PairCosine returns, for each pair p < pairs, the cosine similarity of two
+// centred images of x: [N, C, H, W] → [pairs],
+//
+//	a·b / max(‖a‖·‖b‖, eps),  a = x[first+p] − centre,  b = x[first+pairs+p] − centre,
+//
+// where centre: [C] is a constant (no gradient) subtracted from every pixel
+// of its channel. It equals Sub, Slice, Reshape and CosineSimilarity in
+// turn, in one pass: no copy of the feature maps is made, and the gradient
+// is added only to the 2·pairs images read. Pairs run in parallel; each
+// pair's sums are in float64 in a fixed order, so results do not depend on
+// the thread count.
+func PairCosine(x *Tensor, centre []float32, first, pairs int, eps float32) *Tensor {
+	if len(x.Shape) != 4 || len(centre) != x.Shape[1] || pairs < 1 || first < 0 || first+2*pairs > x.Shape[0] {
+		panic(fmt.Sprintf("autograd.PairCosine: input %v with %d centres, pairs %d from image %d; want [N, C, H, W] with C centres and first+2·pairs ≤ N",
+			x.Shape, len(centre), pairs, first))
+	}
+	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
+	d := c * hw
+	out := newResult(opPairCosine, []int{pairs}, x)
+	dot, na, nb := make([]float64, pairs), make([]float64, pairs), make([]float64, pairs)
+	rows := func(p int) (a, b []float32) {
+		return x.Data[(first+p)*d:][:d], x.Data[(first+pairs+p)*d:][:d]
+	}
+	parallelFor(pairs, grainFor(2*d), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			a, b := rows(p)
+			var s, sa, sb float64
+			for ch, m := range centre {
+				mc := float64(m)
+				for i := ch * hw; i < (ch+1)*hw; i++ {
+					u, v := float64(a[i])-mc, float64(b[i])-mc
+					s, sa, sb = s+u*v, sa+u*u, sb+v*v
+				}
+			}
+			dot[p], na[p], nb[p] = s, math.Sqrt(sa), math.Sqrt(sb)
+			out.Data[p] = float32(s / max(na[p]*nb[p], float64(eps)))
+		}
+	})
+	if out.node != nil {
+		out.node.backward = func(g []float32, gin [][]float32) {
+			gx := gin[0]
+			parallelFor(pairs, grainFor(2*d), func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					a, b := rows(p)
+					ga, gb := gx[(first+p)*d:][:d], gx[(first+pairs+p)*d:][:d]
+					// As CosineSimilarity: ∂cos/∂a = b/(‖a‖‖b‖) − cos·a/‖a‖²
+					// above eps, b/eps at the clamp.
+					den := na[p] * nb[p]
+					var ca, cb float64
+					if den > float64(eps) {
+						cos := dot[p] / den
+						ca, cb = cos/(na[p]*na[p]), cos/(nb[p]*nb[p])
+					} else {
+						den = float64(eps)
+					}
+					gp := float64(g[p])
+					for ch, m := range centre {
+						mc := float64(m)
+						for i := ch * hw; i < (ch+1)*hw; i++ {
+							u, v := float64(a[i])-mc, float64(b[i])-mc
+							ga[i] += float32(gp * (v/den - ca*u))
+							gb[i] += float32(gp * (u/den - cb*v))
 						}
 					}
 				}

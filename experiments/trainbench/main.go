@@ -87,10 +87,7 @@ func main() {
 			// pass over the batch and the pair images.
 			in := tape.Attach(autograd.New(x, *batch+extra, 1, 32, 32))
 			logits, feats := m.ForwardFeatures(in)
-			for k, f := range feats {
-				feats[k] = autograd.Slice(f, 0, *batch, *batch+extra)
-			}
-			loss = autograd.Add(autograd.CrossEntropy(autograd.Slice(logits, 0, 0, *batch), labels), pen.Loss(feats, target))
+			loss = autograd.Add(autograd.CrossEntropy(autograd.Slice(logits, 0, 0, *batch), labels), pen.LossAt(feats, *batch, target))
 		}
 		autograd.Backward(loss)
 		opt.Step(0.01)

@@ -83,28 +83,31 @@ func (p *Penalty) Weights() []float64 {
 // feats[k]: [2P, C_k, H_k, W_k], whose rows p and P+p are the two images of
 // pair p. In training mode it first updates the running centres.
 func (p *Penalty) Similarity(feats []*autograd.Tensor) *autograd.Tensor {
+	if len(feats) == 0 || feats[0].Shape[0]%2 != 0 || feats[0].Shape[0] == 0 {
+		panic(fmt.Sprintf("simreg: %d feature maps, the first of shape %v; want maps of [2P, C, H, W]", len(feats), shapeOf(feats)))
+	}
+	return p.SimilarityAt(feats, 0, feats[0].Shape[0]/2)
+}
+
+// SimilarityAt is Similarity for pairs inside larger feature maps: the two
+// images of pair p are rows first+p and first+pairs+p of every feats[k]:
+// [N, C_k, H_k, W_k] (a training step appends the pair images to its
+// batch). Only those rows are read, and only they get gradients.
+func (p *Penalty) SimilarityAt(feats []*autograd.Tensor, first, pairs int) *autograd.Tensor {
 	if len(feats) != len(p.Centres) {
 		panic(fmt.Sprintf("simreg: %d feature maps for a penalty over %d places", len(feats), len(p.Centres)))
 	}
 	rows := make([]*autograd.Tensor, len(feats))
-	pairs := -1
 	for k, f := range feats {
-		if len(f.Shape) != 4 || f.Shape[1] != len(p.Centres[k]) || f.Shape[0]%2 != 0 || f.Shape[0] == 0 {
-			panic(fmt.Sprintf("simreg: feature map %d has shape %v; want [2P, %d, H, W]", k, f.Shape, len(p.Centres[k])))
+		if len(f.Shape) != 4 || f.Shape[1] != len(p.Centres[k]) || pairs < 1 || first < 0 || first+2*pairs > f.Shape[0] {
+			panic(fmt.Sprintf("simreg: feature map %d has shape %v; want [N, %d, H, W] holding %d pairs from row %d",
+				k, f.Shape, len(p.Centres[k]), pairs, first))
 		}
-		n, c := f.Shape[0], f.Shape[1]
-		if pairs >= 0 && n/2 != pairs {
-			panic(fmt.Sprintf("simreg: feature map %d has %d images, map 0 has %d", k, n, 2*pairs))
-		}
-		pairs = n / 2
 		if p.training {
-			p.updateCentre(k, f)
+			p.updateCentre(k, f, first, 2*pairs)
 		}
-		centre := autograd.New(p.Centres[k], 1, c, 1, 1) // a constant: no gradient
-		flat := autograd.Reshape(autograd.Sub(f, centre), n, -1)
-		a := autograd.Slice(flat, 0, 0, pairs)
-		b := autograd.Slice(flat, 0, pairs, n)
-		rows[k] = autograd.Reshape(autograd.CosineSimilarity(a, b, 1e-12), 1, pairs)
+		// The centre is a constant: no gradient.
+		rows[k] = autograd.Reshape(autograd.PairCosine(f, p.Centres[k], first, pairs, 1e-12), 1, pairs)
 	}
 	if p.training {
 		p.started = true
@@ -114,14 +117,27 @@ func (p *Penalty) Similarity(feats []*autograd.Tensor) *autograd.Tensor {
 	return autograd.Reshape(autograd.MatMul(gamma, perPlace), pairs)     // [P]
 }
 
+func shapeOf(feats []*autograd.Tensor) []int {
+	if len(feats) == 0 {
+		return nil
+	}
+	return feats[0].Shape
+}
+
 // Loss returns α · mean_p [atanh(S(p)) − atanh(T(p))]² for the network's
 // similarity S of feats (see Similarity) and the target similarities target:
 // [P].
 func (p *Penalty) Loss(feats []*autograd.Tensor, target []float32) *autograd.Tensor {
-	s := p.Similarity(feats)
-	if len(target) != s.Shape[0] {
-		panic(fmt.Sprintf("simreg: %d target similarities for %d pairs", len(target), s.Shape[0]))
+	if len(feats) > 0 && feats[0].Shape[0] != 2*len(target) {
+		panic(fmt.Sprintf("simreg: %d target similarities for feature maps of %d images", len(target), feats[0].Shape[0]))
 	}
+	return p.LossAt(feats, 0, target)
+}
+
+// LossAt is Loss for pairs inside larger feature maps, as SimilarityAt: the
+// len(target) pairs start at row first.
+func (p *Penalty) LossAt(feats []*autograd.Tensor, first int, target []float32) *autograd.Tensor {
+	s := p.SimilarityAt(feats, first, len(target))
 	lo, hi := -1+p.Eps, 1-p.Eps
 	tz := make([]float32, len(target))
 	for i, t := range target {
@@ -131,24 +147,29 @@ func (p *Penalty) Loss(feats []*autograd.Tensor, target []float32) *autograd.Ten
 	return autograd.MulScalar(autograd.Mean(autograd.Mul(d, d)), float32(p.Alpha))
 }
 
-// updateCentre folds the batch's per-channel mean of f into centre k.
-func (p *Penalty) updateCentre(k int, f *autograd.Tensor) {
-	n, c, hw := f.Shape[0], f.Shape[1], f.Shape[2]*f.Shape[3]
+// updateCentre folds the per-channel mean of images [first, first+n) of f
+// into centre k. Channels run in parallel; each channel's sum is in float64
+// in a fixed order.
+func (p *Penalty) updateCentre(k int, f *autograd.Tensor, first, n int) {
+	c, hw := f.Shape[1], f.Shape[2]*f.Shape[3]
 	centre := p.Centres[k]
-	for ch := range c {
-		var s float64
-		for i := range n {
-			for _, v := range f.Data[(i*c+ch)*hw:][:hw] {
-				s += float64(v)
+	grain := max(1, (1<<15)/(n*hw)) // channels per block: about 32k elements
+	autograd.ParallelFor(c, grain, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var s float64
+			for i := first; i < first+n; i++ {
+				for _, v := range f.Data[(i*c+ch)*hw:][:hw] {
+					s += float64(v)
+				}
+			}
+			mean := s / float64(n*hw)
+			if !p.started {
+				centre[ch] = float32(mean)
+			} else {
+				centre[ch] = float32(p.Momentum*float64(centre[ch]) + (1-p.Momentum)*mean)
 			}
 		}
-		mean := s / float64(n*hw)
-		if !p.started {
-			centre[ch] = float32(mean)
-		} else {
-			centre[ch] = float32(p.Momentum*float64(centre[ch]) + (1-p.Momentum)*mean)
-		}
-	}
+	})
 }
 
 // State returns the non-trainable state for a checkpoint: the centres and

@@ -136,3 +136,58 @@ func TestZeroAtTarget(t *testing.T) {
 		t.Fatalf("loss at the target %v, want 0", l)
 	}
 }
+
+// LossAt on feature maps with other images around the pairs gives the same
+// loss, centres and gradients as Loss on the pairs' rows alone, and no
+// gradient to the other rows.
+func TestLossAtMatchesLossOnSlices(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const pairs, before, after = 3, 4, 1
+	shapes := [][3]int{{3, 2, 2}, {2, 1, 3}}
+	var big, small []*autograd.Tensor
+	for _, s := range shapes {
+		n := before + 2*pairs + after
+		d := s[0] * s[1] * s[2]
+		f := autograd.New(make([]float32, n*d), n, s[0], s[1], s[2])
+		for i := range f.Data {
+			f.Data[i] = float32(r.NormFloat64() + 0.3)
+		}
+		f.SetRequiresGrad(true)
+		big = append(big, f)
+		part := autograd.New(append([]float32(nil), f.Data[before*d:(before+2*pairs)*d]...), 2*pairs, s[0], s[1], s[2])
+		small = append(small, part.SetRequiresGrad(true))
+	}
+	target := []float32{0.2, -0.4, 0.7}
+	for step := range 2 { // the second step uses the running centres
+		pa, pb := New(DefaultConfig(), []int{3, 2}), New(DefaultConfig(), []int{3, 2})
+		for range step + 1 {
+			la := pa.LossAt(big, before, target)
+			lb := pb.Loss(small, target)
+			if d := math.Abs(float64(la.Item() - lb.Item())); d > 1e-6 {
+				t.Fatalf("step %d: LossAt %v, Loss on slices %v", step, la.Item(), lb.Item())
+			}
+			ga := autograd.Grad(la, big...)
+			gb := autograd.Grad(lb, small...)
+			for k := range big {
+				d := len(small[k].Data) / (2 * pairs)
+				for i, g := range ga[k] {
+					row := i / d
+					want := float32(0)
+					if row >= before && row < before+2*pairs {
+						want = gb[k][i-before*d]
+					}
+					if math.Abs(float64(g-want)) > 1e-6 {
+						t.Fatalf("step %d, map %d, row %d: gradient %v, want %v", step, k, row, g, want)
+					}
+				}
+			}
+		}
+		for k := range pa.Centres {
+			for ch := range pa.Centres[k] {
+				if math.Abs(float64(pa.Centres[k][ch]-pb.Centres[k][ch])) > 1e-7 {
+					t.Errorf("centre %d.%d: %v after LossAt, %v after Loss", k, ch, pa.Centres[k][ch], pb.Centres[k][ch])
+				}
+			}
+		}
+	}
+}

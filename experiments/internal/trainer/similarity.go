@@ -99,12 +99,12 @@ func (t *similarityTerm) Inputs(epoch, step int) []float32 {
 	return t.buf
 }
 
-func (t *similarityTerm) Loss(feats []*autograd.Tensor, epoch, step int) (*autograd.Tensor, map[string]float64) {
+func (t *similarityTerm) Loss(feats []*autograd.Tensor, first, epoch, step int) (*autograd.Tensor, map[string]float64) {
 	target := make([]float32, t.pairs)
 	for p := range target {
 		target[p] = t.data.Target[t.a[p]*t.data.N+t.b[p]]
 	}
-	loss := t.pen.Loss(feats, target)
+	loss := t.pen.LossAt(feats, first, target)
 	vals := map[string]float64{"sim_loss": float64(loss.Item())}
 	for k, w := range t.pen.Weights() {
 		vals[fmt.Sprintf("gamma_%d", k)] = w

@@ -53,10 +53,11 @@ type Extra interface {
 	// step), [m, 1, 32, 32] flattened, or nil for none this step. It must
 	// depend only on (epoch, step), so resumed runs see the same inputs.
 	Inputs(epoch, step int) []float32
-	// Loss returns the extra loss from feats[k]: [m, C_k, H_k, W_k], the
-	// feature maps (ResNet.ForwardFeatures) of the appended inputs, and
-	// named values to log (averaged over the epoch).
-	Loss(feats []*autograd.Tensor, epoch, step int) (*autograd.Tensor, map[string]float64)
+	// Loss returns the extra loss and named values to log (averaged over the
+	// epoch) from feats[k]: [n+m, C_k, H_k, W_k], the feature maps
+	// (ResNet.ForwardFeatures) of the whole step: the batch's n images, then
+	// the m appended inputs from row first = n on.
+	Loss(feats []*autograd.Tensor, first, epoch, step int) (*autograd.Tensor, map[string]float64)
 	// Params are trainable parameters of the extra term, optimised with the
 	// model's.
 	Params() []*autograd.Tensor
@@ -301,11 +302,9 @@ func forwardLoss(tape *autograd.Tape, model *nn.ResNet, x []float32, labels []in
 	all, feats := model.ForwardFeatures(tape.Attach(autograd.New(both, n+m, 1, cifar.Side, cifar.Side)))
 	logits = autograd.Slice(all, 0, 0, n)
 	loss = autograd.CrossEntropy(logits, labels)
-	extraFeats := make([]*autograd.Tensor, len(feats))
-	for k, f := range feats {
-		extraFeats[k] = autograd.Slice(f, 0, n, n+m)
-	}
-	extraLoss, vals := extra.Loss(extraFeats, epoch, step)
+	// The extra term reads its rows of the feature maps in place: slicing
+	// them out would copy every map and its gradient.
+	extraLoss, vals := extra.Loss(feats, n, epoch, step)
 	total = loss
 	if extraLoss != nil {
 		total = autograd.Add(loss, extraLoss)
