@@ -4,10 +4,12 @@ package main
 // SVG) and summary.md, laid out like the paper's figures and table.
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,9 +21,10 @@ import (
 
 // group is every seed of one (kind, α).
 type group struct {
-	name string // "neural α=20"
-	kind string
-	runs []*modelRun
+	name  string // "neural α=20"
+	kind  string
+	alpha float64 // 0 for the baseline
+	runs  []*modelRun
 }
 
 func groupRuns(runs []*modelRun) []*group {
@@ -34,7 +37,7 @@ func groupRuns(runs []*modelRun) []*group {
 		}
 		g := byName[name]
 		if g == nil {
-			g = &group{name: name, kind: r.Kind}
+			g = &group{name: name, kind: r.Kind, alpha: r.Alpha}
 			byName[name] = g
 			gs = append(gs, g)
 		}
@@ -70,6 +73,19 @@ func (g *group) minimal(method, norm string) (medians, pooled []float64) {
 		}
 	}
 	return medians, pooled
+}
+
+// noiseAtLevel returns the mean and SEM over seeds of the accuracy at level
+// index i of one noise kind (NaN when g has no such curve).
+func (g *group) noiseAtLevel(kind robust.NoiseKind, i int) (mean, sem float64) {
+	_, accs := g.noise(kind)
+	var at []float64
+	for _, a := range accs {
+		if i < len(a) {
+			at = append(at, a[i])
+		}
+	}
+	return report.MeanSEM(at)
 }
 
 func (g *group) clean() []float64 {
@@ -145,7 +161,100 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 			}
 		}
 	}
+	if _, series := alphaTrade(gs); series != nil {
+		if err := report.LinePlot(filepath.Join(plots, "alpha_trade"), "what α trades (mean ± SEM over seeds)",
+			"α (weight of the similarity penalty)", "test accuracy", series); err != nil {
+			return err
+		}
+	}
 	return checkpoint.WriteFileAtomic(filepath.Join(dir, "summary.md"), []byte(summaryMarkdown(cfg, tsum, gs)))
+}
+
+// alphaTrade describes, when a penalised kind was trained at more than one
+// α, what each α costs in clean accuracy and buys under Gaussian noise,
+// against the baseline: a Markdown section and the series of its plot
+// (clean and noisy accuracy against α per kind). The noise levels are the
+// middle and the last of the Gaussian levels. It returns "" and nil when no
+// kind has two α values.
+func alphaTrade(gs []*group) (string, []report.Series) {
+	byKind := map[string][]*group{}
+	var kinds []string
+	var base *group
+	for _, g := range gs {
+		if g.kind == kindBaseline {
+			base = g
+			continue
+		}
+		if byKind[g.kind] == nil {
+			kinds = append(kinds, g.kind)
+		}
+		byKind[g.kind] = append(byKind[g.kind], g)
+	}
+	var levels []float64
+	for _, g := range gs {
+		if l, _ := g.noise(robust.Gaussian); len(l) > 0 {
+			levels = l
+			break
+		}
+	}
+	if len(levels) == 0 {
+		return "", nil
+	}
+	mid, last := len(levels)/2, len(levels)-1
+	// row formats one group: its clean and noisy accuracies, their
+	// differences from the baseline's, and its median minimal L∞.
+	row := func(g *group) string {
+		n := len(g.runs)
+		cm, ce := report.MeanSEM(g.clean())
+		mm, me := g.noiseAtLevel(robust.Gaussian, mid)
+		lm, le := g.noiseAtLevel(robust.Gaussian, last)
+		meds, _ := g.minimal("pgd_search", "linf")
+		med, _ := report.MeanSEM(meds)
+		delta := func(m float64, ref func(*group) float64) string {
+			if base == nil || g == base {
+				return "–"
+			}
+			return fmt.Sprintf("%+.1f", 100*(m-ref(base)))
+		}
+		clean := func(h *group) float64 { m, _ := report.MeanSEM(h.clean()); return m }
+		at := func(i int) func(*group) float64 {
+			return func(h *group) float64 { m, _ := h.noiseAtLevel(robust.Gaussian, i); return m }
+		}
+		return fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s | %.4g |\n", g.name, n, pct(cm, ce, n), delta(cm, clean),
+			pct(mm, me, n), delta(mm, at(mid)), pct(lm, le, n), delta(lm, at(last)), med)
+	}
+	var b strings.Builder
+	var series []report.Series
+	for _, kind := range kinds {
+		gk := byKind[kind]
+		if len(gk) < 2 {
+			continue
+		}
+		slices.SortFunc(gk, func(a, c *group) int { return cmp.Compare(a.alpha, c.alpha) })
+		if b.Len() == 0 {
+			b.WriteString("## The trade set by α\n\nMean ± SEM over seeds; Δ is the difference from the baseline's mean, in points. Plot: plots/alpha_trade.png.\n\n")
+			fmt.Fprintf(&b, "| model | seeds | clean | Δ clean | Gaussian σ = %g | Δ | Gaussian σ = %g | Δ | median L∞ (PGD search) |\n", levels[mid], levels[last])
+			b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+			if base != nil {
+				b.WriteString(row(base))
+			}
+		}
+		clean := report.Series{Name: "clean, " + kind}
+		noisy := report.Series{Name: fmt.Sprintf("Gaussian σ = %g, %s", levels[mid], kind)}
+		for _, g := range gk {
+			b.WriteString(row(g))
+			cm, ce := report.MeanSEM(g.clean())
+			mm, me := g.noiseAtLevel(robust.Gaussian, mid)
+			clean.X, clean.Y, clean.Err = append(clean.X, g.alpha), append(clean.Y, cm), append(clean.Err, ce)
+			noisy.X, noisy.Y, noisy.Err = append(noisy.X, g.alpha), append(noisy.Y, mm), append(noisy.Err, me)
+		}
+		series = append(series, clean, noisy)
+	}
+	if series == nil {
+		return "", nil
+	}
+	b.WriteString("\n")
+	return b.String(), series
 }
 
 func writeCSV(path string, runs []*modelRun) error {
@@ -251,6 +360,9 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group) strin
 	}
 	b.WriteString("\nThe paper's table (median minimal perturbation over 1,000 test images, ResNet-18, real mouse V1): neural 0.0034 / 0.13, shuffled 0.0030 / 0.11, other network 0.0028 / 0.11, baseline 0.0025 / 0.09 (L∞ / L2).\n\n")
 
+	if trade, _ := alphaTrade(gs); trade != "" {
+		b.WriteString(trade)
+	}
 	b.WriteString("## Outcome\n\n")
 	b.WriteString(outcome(gs, maxLevel))
 	b.WriteString("\nPlots: plots/noise_*.png (accuracy against noise level), plots/minimal_*.png (distributions of minimal perturbations). Numbers: results.csv, results.json.\n")
@@ -258,18 +370,23 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group) strin
 }
 
 // outcome states plainly whether the neural target beat the baseline and
-// the shuffled control under the strongest Gaussian noise and under attack.
+// the shuffled control (at the same α) under the strongest Gaussian noise
+// and under attack, for every α the neural target was trained at.
 func outcome(gs []*group, maxLevel map[robust.NoiseKind]float64) string {
-	find := func(kind string) *group {
-		for _, g := range gs {
-			if g.kind == kind {
-				return g
-			}
+	var neurals []*group
+	var base *group
+	shuffled := map[float64]*group{}
+	for _, g := range gs {
+		switch g.kind {
+		case kindNeural:
+			neurals = append(neurals, g)
+		case kindBaseline:
+			base = g
+		case kindShuffled:
+			shuffled[g.alpha] = g
 		}
-		return nil
 	}
-	neural, base, shuf := find(kindNeural), find(kindBaseline), find(kindShuffled)
-	if neural == nil || base == nil {
+	if len(neurals) == 0 || base == nil {
 		return "Not both a neural and a baseline model in this run: no comparison.\n"
 	}
 	var b strings.Builder
@@ -287,30 +404,39 @@ func outcome(gs []*group, maxLevel map[robust.NoiseKind]float64) string {
 		m, _ := report.MeanSEM(meds)
 		return m
 	}
-	cmp := func(what string, n, o float64, other string, asPercent bool) {
-		verdict := "does not beat"
-		if n > o {
-			verdict = "beats"
+	for _, neural := range neurals {
+		if len(neurals) > 1 {
+			fmt.Fprintf(&b, "At α = %g:\n\n", neural.alpha)
 		}
-		f := func(v float64) string { return fmt.Sprintf("%.4g", v) }
-		if asPercent {
-			f = func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+		shuf := shuffled[neural.alpha]
+		compare := func(what string, n, o float64, other string, asPercent bool) {
+			verdict := "does not beat"
+			if n > o {
+				verdict = "beats"
+			}
+			f := func(v float64) string { return fmt.Sprintf("%.4g", v) }
+			if asPercent {
+				f = func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+			}
+			fmt.Fprintf(&b, "- %s: the neural target (%s) %s %s (%s).\n", what, f(n), verdict, other, f(o))
 		}
-		fmt.Fprintf(&b, "- %s: the neural target (%s) %s %s (%s).\n", what, f(n), verdict, other, f(o))
-	}
-	if l, ok := maxLevel[robust.Gaussian]; ok {
-		cmp(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(base), "the baseline", true)
+		if l, ok := maxLevel[robust.Gaussian]; ok {
+			compare(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(base), "the baseline", true)
+			if shuf != nil {
+				compare(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(shuf), "the shuffled control", true)
+			}
+		}
+		compare("Median minimal L∞ perturbation (PGD search; larger is more robust)", med(neural), med(base), "the baseline", false)
 		if shuf != nil {
-			cmp(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(shuf), "the shuffled control", true)
+			compare("Median minimal L∞ perturbation (PGD search; larger is more robust)", med(neural), med(shuf), "the shuffled control", false)
+		}
+		nc, _ := report.MeanSEM(neural.clean())
+		bc, _ := report.MeanSEM(base.clean())
+		fmt.Fprintf(&b, "- Clean accuracy: neural %.2f%%, baseline %.2f%% (cost %.2f points).\n", 100*nc, 100*bc, 100*(bc-nc))
+		if len(neurals) > 1 {
+			b.WriteString("\n")
 		}
 	}
-	cmp("Median minimal L∞ perturbation (PGD search; larger is more robust)", med(neural), med(base), "the baseline", false)
-	if shuf != nil {
-		cmp("Median minimal L∞ perturbation (PGD search; larger is more robust)", med(neural), med(shuf), "the shuffled control", false)
-	}
-	nc, _ := report.MeanSEM(neural.clean())
-	bc, _ := report.MeanSEM(base.clean())
-	fmt.Fprintf(&b, "- Clean accuracy: neural %.2f%%, baseline %.2f%% (cost %.2f points).\n", 100*nc, 100*bc, 100*(bc-nc))
 	return b.String()
 }
 

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/brainreg/brainreg/experiments/internal/robust"
+	"github.com/brainreg/brainreg/nn/attack"
+)
+
+// fakeRun is a finished model with a Gaussian noise curve at σ = 0, 0.05,
+// 0.1 and a median minimal L∞ perturbation.
+func fakeRun(kind string, alpha float64, seed uint64, clean, mid, last, medLinf float64) *modelRun {
+	return &modelRun{Kind: kind, Alpha: alpha, Seed: seed, CleanAcc: clean, Robustness: &robust.Result{
+		Noise: []robust.NoiseCurve{{Kind: robust.Gaussian, Levels: []float64{0, 0.05, 0.1}, Accuracy: []float64{clean, mid, last}}},
+		Minimal: []robust.MinimalResult{{Method: "pgd_search", Norm: attack.Linf, Median: robust.Dist(medLinf),
+			Dist: []robust.Dist{robust.Dist(medLinf)}}},
+	}}
+}
+
+// A run with the neural target at two α values reports the trade (clean cost
+// and noise gain against the baseline, per α), plots it, and states the
+// outcome for each α against the shuffled control of the same α.
+func TestReportAlphaTrade(t *testing.T) {
+	runs := []*modelRun{
+		fakeRun(kindBaseline, 0, 1, 0.80, 0.30, 0.12, 0.0026),
+		fakeRun(kindBaseline, 0, 2, 0.78, 0.28, 0.10, 0.0024),
+		fakeRun(kindNeural, 5, 1, 0.79, 0.33, 0.13, 0.0027),
+		fakeRun(kindNeural, 5, 2, 0.77, 0.31, 0.11, 0.0025),
+		fakeRun(kindNeural, 20, 1, 0.75, 0.40, 0.20, 0.0030),
+		fakeRun(kindNeural, 20, 2, 0.73, 0.38, 0.18, 0.0028),
+		fakeRun(kindShuffled, 20, 1, 0.79, 0.29, 0.11, 0.0025),
+	}
+	dir := t.TempDir()
+	cfg := pipelineConfig{Preset: "test", Seeds: 2, Pairs: 16, Alphas: []float64{5, 20}}
+	if err := writeReport(dir, cfg, nil, runs); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	for _, want := range []string{
+		"## The trade set by α",
+		"| model | seeds | clean | Δ clean | Gaussian σ = 0.05 | Δ | Gaussian σ = 0.1 | Δ | median L∞ (PGD search) |",
+		"| baseline | 2 | 79.0 ± 1.0% | – | 29.0 ± 1.0% | – | 11.0 ± 1.0% | – | 0.0025 |",
+		"| neural α=5 | 2 | 78.0 ± 1.0% | -1.0 | 32.0 ± 1.0% | +3.0 | 12.0 ± 1.0% | +1.0 | 0.0026 |",
+		"| neural α=20 | 2 | 74.0 ± 1.0% | -5.0 | 39.0 ± 1.0% | +10.0 | 19.0 ± 1.0% | +8.0 | 0.0029 |",
+		"At α = 5:\n\n- Gaussian noise σ = 0.1, accuracy: the neural target (12.0%) beats the baseline (11.0%).\n- Median minimal",
+		"At α = 20:\n\n- Gaussian noise σ = 0.1, accuracy: the neural target (19.0%) beats the baseline (11.0%).\n" +
+			"- Gaussian noise σ = 0.1, accuracy: the neural target (19.0%) beats the shuffled control (11.0%).",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary.md lacks %q; it is:\n%s", want, md)
+		}
+	}
+	// The shuffled control was trained at α = 20 only: the α = 5 comparison
+	// must not borrow it.
+	at5 := md[strings.Index(md, "At α = 5:"):strings.Index(md, "At α = 20:")]
+	if strings.Contains(at5, "shuffled") {
+		t.Errorf("the α = 5 outcome compares with a shuffled control of another α:\n%s", at5)
+	}
+	for _, f := range []string{"alpha_trade.png", "alpha_trade.svg"} {
+		if st, err := os.Stat(filepath.Join(dir, "plots", f)); err != nil || st.Size() == 0 {
+			t.Errorf("plots/%s: %v", f, err)
+		}
+	}
+
+	// One α per kind: no trade section and no trade plot.
+	one := t.TempDir()
+	if err := writeReport(one, cfg, nil, []*modelRun{runs[0], runs[4], runs[6]}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(one, "summary.md"))
+	if strings.Contains(string(b), "trade set by α") || strings.Contains(string(b), "At α =") {
+		t.Errorf("a single-α report has a trade section or per-α outcome:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(one, "plots", "alpha_trade.png")); err == nil {
+		t.Error("a single-α report wrote plots/alpha_trade.png")
+	}
+}
