@@ -173,7 +173,8 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 // alphaTrade describes, when a penalised kind was trained at more than one
 // α, what each α costs in clean accuracy and buys under Gaussian noise,
 // against the baseline: a Markdown section and the series of its plot
-// (clean and noisy accuracy against α per kind). The noise levels are the
+// (clean and noisy accuracy against α per kind, and the baseline's as flat
+// lines). The noise levels are the
 // middle and the last of the Gaussian levels. It returns "" and nil when no
 // kind has two α values.
 func alphaTrade(gs []*group) (string, []report.Series) {
@@ -252,6 +253,19 @@ func alphaTrade(gs []*group) (string, []report.Series) {
 	}
 	if series == nil {
 		return "", nil
+	}
+	if base != nil {
+		// The baseline's two accuracies as flat lines across the α range,
+		// for reference.
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, sr := range series {
+			lo, hi = min(lo, slices.Min(sr.X)), max(hi, slices.Max(sr.X))
+		}
+		cm, _ := report.MeanSEM(base.clean())
+		mm, _ := base.noiseAtLevel(robust.Gaussian, mid)
+		series = append(series,
+			report.Series{Name: "clean, baseline", X: []float64{lo, hi}, Y: []float64{cm, cm}},
+			report.Series{Name: fmt.Sprintf("Gaussian σ = %g, baseline", levels[mid]), X: []float64{lo, hi}, Y: []float64{mm, mm}})
 	}
 	b.WriteString("\n")
 	return b.String(), series
