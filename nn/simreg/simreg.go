@@ -83,10 +83,25 @@ func (p *Penalty) Weights() []float64 {
 // feats[k]: [2P, C_k, H_k, W_k], whose rows p and P+p are the two images of
 // pair p. In training mode it first updates the running centres.
 func (p *Penalty) Similarity(feats []*autograd.Tensor) *autograd.Tensor {
-	if len(feats) == 0 || feats[0].Shape[0]%2 != 0 || feats[0].Shape[0] == 0 {
-		panic(fmt.Sprintf("simreg: %d feature maps, the first of shape %v; want maps of [2P, C, H, W]", len(feats), shapeOf(feats)))
+	return p.SimilarityAt(feats, 0, pairsOf(feats))
+}
+
+// pairsOf returns P for feature maps that all hold exactly 2P images.
+func pairsOf(feats []*autograd.Tensor) int {
+	if len(feats) == 0 || len(feats[0].Shape) == 0 || feats[0].Shape[0]%2 != 0 || feats[0].Shape[0] == 0 {
+		var shape []int
+		if len(feats) > 0 {
+			shape = feats[0].Shape
+		}
+		panic(fmt.Sprintf("simreg: %d feature maps, the first of shape %v; want maps of [2P, C, H, W]", len(feats), shape))
 	}
-	return p.SimilarityAt(feats, 0, feats[0].Shape[0]/2)
+	n := feats[0].Shape[0]
+	for k, f := range feats {
+		if len(f.Shape) == 0 || f.Shape[0] != n {
+			panic(fmt.Sprintf("simreg: feature map %d has shape %v, map 0 has %d images", k, f.Shape, n))
+		}
+	}
+	return n / 2
 }
 
 // SimilarityAt is Similarity for pairs inside larger feature maps: the two
@@ -117,19 +132,12 @@ func (p *Penalty) SimilarityAt(feats []*autograd.Tensor, first, pairs int) *auto
 	return autograd.Reshape(autograd.MatMul(gamma, perPlace), pairs)     // [P]
 }
 
-func shapeOf(feats []*autograd.Tensor) []int {
-	if len(feats) == 0 {
-		return nil
-	}
-	return feats[0].Shape
-}
-
 // Loss returns α · mean_p [atanh(S(p)) − atanh(T(p))]² for the network's
 // similarity S of feats (see Similarity) and the target similarities target:
 // [P].
 func (p *Penalty) Loss(feats []*autograd.Tensor, target []float32) *autograd.Tensor {
-	if len(feats) > 0 && feats[0].Shape[0] != 2*len(target) {
-		panic(fmt.Sprintf("simreg: %d target similarities for feature maps of %d images", len(target), feats[0].Shape[0]))
+	if pairs := pairsOf(feats); pairs != len(target) {
+		panic(fmt.Sprintf("simreg: %d target similarities for %d pairs", len(target), pairs))
 	}
 	return p.LossAt(feats, 0, target)
 }

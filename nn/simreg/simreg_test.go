@@ -3,6 +3,7 @@ package simreg
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/brainreg/brainreg/autograd"
@@ -189,5 +190,35 @@ func TestLossAtMatchesLossOnSlices(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Feature maps and targets that do not fit together panic with a message
+// naming what is wrong.
+func TestBadShapesPanic(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	shapes := [][3]int{{3, 2, 2}, {2, 1, 3}}
+	two := randFeats(r, 2, shapes)   // 4 images a map
+	three := randFeats(r, 3, shapes) // 6 images a map
+	odd := autograd.New(make([]float32, 3*3*2*2), 3, 3, 2, 2)
+	for _, tc := range []struct {
+		name, want string
+		f          func(p *Penalty)
+	}{
+		{"maps of different sizes", "map 0 has 4 images", func(p *Penalty) { p.Similarity([]*autograd.Tensor{two[0], three[1]}) }},
+		{"odd image count", "want maps of [2P", func(p *Penalty) { p.Similarity([]*autograd.Tensor{odd, two[1]}) }},
+		{"target of the wrong length", "3 target similarities for 2 pairs", func(p *Penalty) { p.Loss(two, []float32{0, 0, 0}) }},
+		{"pairs past the end", "holding 2 pairs from row 3", func(p *Penalty) { p.LossAt(three, 3, []float32{0, 0}) }},
+		{"wrong channel count", "want [N, 2, H, W]", func(p *Penalty) { p.Similarity([]*autograd.Tensor{two[0], two[0]}) }},
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("%s: panic %q, want one containing %q", tc.name, msg, tc.want)
+				}
+			}()
+			tc.f(New(DefaultConfig(), []int{3, 2}))
+		}()
 	}
 }
