@@ -13,7 +13,7 @@ import (
 
 // pixelTarget is a similarity target computed from the stimuli themselves:
 // cosine similarity of the centred pixel vectors.
-func pixelTarget(t *testing.T, data *cifar.Data, n int) *SimilarityData {
+func pixelTarget(t testing.TB, data *cifar.Data, n int) *SimilarityData {
 	t.Helper()
 	_, gray, err := cifar.NeuralStimuli(data.Train, n, 1)
 	if err != nil {

@@ -23,7 +23,7 @@ var (
 
 // testData reads CIFAR-10 (see datatest); the tests fail, saying where
 // they looked, without it.
-func testData(t *testing.T) *cifar.Data {
+func testData(t testing.TB) *cifar.Data {
 	t.Helper()
 	dir := datatest.CIFAR10Dir(t)
 	cifarOnce.Do(func() {
