@@ -161,22 +161,39 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 			}
 		}
 	}
-	if _, series := alphaTrade(gs); series != nil {
+	trade, series := alphaTrade(gs)
+	if series != nil {
 		if err := report.LinePlot(filepath.Join(plots, "alpha_trade"), "what α trades (mean ± SEM over seeds)",
 			"α (weight of the similarity penalty)", "test accuracy", series); err != nil {
 			return err
 		}
 	}
-	return checkpoint.WriteFileAtomic(filepath.Join(dir, "summary.md"), []byte(summaryMarkdown(cfg, tsum, gs)))
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, "summary.md"), []byte(summaryMarkdown(cfg, tsum, gs, trade)))
+}
+
+// tradeStats are the figures of one group in the α trade: mean and SEM
+// over seeds of the clean accuracy and of the accuracy at two Gaussian
+// levels, and the mean median minimal L∞.
+type tradeStats struct {
+	clean, cleanErr, mid, midErr, last, lastErr, medLinf float64
+}
+
+func (g *group) tradeStats(mid, last int) tradeStats {
+	var t tradeStats
+	t.clean, t.cleanErr = report.MeanSEM(g.clean())
+	t.mid, t.midErr = g.noiseAtLevel(robust.Gaussian, mid)
+	t.last, t.lastErr = g.noiseAtLevel(robust.Gaussian, last)
+	meds, _ := g.minimal("pgd_search", "linf")
+	t.medLinf, _ = report.MeanSEM(meds)
+	return t
 }
 
 // alphaTrade describes, when a penalised kind was trained at more than one
 // α, what each α costs in clean accuracy and buys under Gaussian noise,
 // against the baseline: a Markdown section and the series of its plot
 // (clean and noisy accuracy against α per kind, and the baseline's as flat
-// lines). The noise levels are the
-// middle and the last of the Gaussian levels. It returns "" and nil when no
-// kind has two α values.
+// lines). The noise levels are the middle and the last of the Gaussian
+// levels. It returns "" and nil when no kind has two α values.
 func alphaTrade(gs []*group) (string, []report.Series) {
 	byKind := map[string][]*group{}
 	var kinds []string
@@ -202,27 +219,24 @@ func alphaTrade(gs []*group) (string, []report.Series) {
 		return "", nil
 	}
 	mid, last := len(levels)/2, len(levels)-1
-	// row formats one group: its clean and noisy accuracies, their
-	// differences from the baseline's, and its median minimal L∞.
-	row := func(g *group) string {
+	var bs tradeStats
+	if base != nil {
+		bs = base.tradeStats(mid, last)
+	}
+	// row formats one group's figures and, for a penalised group with a
+	// baseline to compare with, their differences from the baseline's.
+	row := func(g *group, t tradeStats) string {
 		n := len(g.runs)
-		cm, ce := report.MeanSEM(g.clean())
-		mm, me := g.noiseAtLevel(robust.Gaussian, mid)
-		lm, le := g.noiseAtLevel(robust.Gaussian, last)
-		meds, _ := g.minimal("pgd_search", "linf")
-		med, _ := report.MeanSEM(meds)
-		delta := func(m float64, ref func(*group) float64) string {
+		delta := func(m, ref float64) string {
 			if base == nil || g == base {
 				return "–"
 			}
-			return fmt.Sprintf("%+.1f", 100*(m-ref(base)))
+			return fmt.Sprintf("%+.1f", 100*(m-ref))
 		}
-		clean := func(h *group) float64 { m, _ := report.MeanSEM(h.clean()); return m }
-		at := func(i int) func(*group) float64 {
-			return func(h *group) float64 { m, _ := h.noiseAtLevel(robust.Gaussian, i); return m }
-		}
-		return fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s | %.4g |\n", g.name, n, pct(cm, ce, n), delta(cm, clean),
-			pct(mm, me, n), delta(mm, at(mid)), pct(lm, le, n), delta(lm, at(last)), med)
+		return fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s | %.4g |\n", g.name, n,
+			pct(t.clean, t.cleanErr, n), delta(t.clean, bs.clean),
+			pct(t.mid, t.midErr, n), delta(t.mid, bs.mid),
+			pct(t.last, t.lastErr, n), delta(t.last, bs.last), t.medLinf)
 	}
 	var b strings.Builder
 	var series []report.Series
@@ -237,17 +251,16 @@ func alphaTrade(gs []*group) (string, []report.Series) {
 			fmt.Fprintf(&b, "| model | seeds | clean | Δ clean | Gaussian σ = %g | Δ | Gaussian σ = %g | Δ | median L∞ (PGD search) |\n", levels[mid], levels[last])
 			b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 			if base != nil {
-				b.WriteString(row(base))
+				b.WriteString(row(base, bs))
 			}
 		}
 		clean := report.Series{Name: "clean, " + kind}
 		noisy := report.Series{Name: fmt.Sprintf("Gaussian σ = %g, %s", levels[mid], kind)}
 		for _, g := range gk {
-			b.WriteString(row(g))
-			cm, ce := report.MeanSEM(g.clean())
-			mm, me := g.noiseAtLevel(robust.Gaussian, mid)
-			clean.X, clean.Y, clean.Err = append(clean.X, g.alpha), append(clean.Y, cm), append(clean.Err, ce)
-			noisy.X, noisy.Y, noisy.Err = append(noisy.X, g.alpha), append(noisy.Y, mm), append(noisy.Err, me)
+			t := g.tradeStats(mid, last)
+			b.WriteString(row(g, t))
+			clean.X, clean.Y, clean.Err = append(clean.X, g.alpha), append(clean.Y, t.clean), append(clean.Err, t.cleanErr)
+			noisy.X, noisy.Y, noisy.Err = append(noisy.X, g.alpha), append(noisy.Y, t.mid), append(noisy.Err, t.midErr)
 		}
 		series = append(series, clean, noisy)
 	}
@@ -261,11 +274,9 @@ func alphaTrade(gs []*group) (string, []report.Series) {
 		for _, sr := range series {
 			lo, hi = min(lo, slices.Min(sr.X)), max(hi, slices.Max(sr.X))
 		}
-		cm, _ := report.MeanSEM(base.clean())
-		mm, _ := base.noiseAtLevel(robust.Gaussian, mid)
 		series = append(series,
-			report.Series{Name: "clean, baseline", X: []float64{lo, hi}, Y: []float64{cm, cm}},
-			report.Series{Name: fmt.Sprintf("Gaussian σ = %g, baseline", levels[mid]), X: []float64{lo, hi}, Y: []float64{mm, mm}})
+			report.Series{Name: "clean, baseline", X: []float64{lo, hi}, Y: []float64{bs.clean, bs.clean}},
+			report.Series{Name: fmt.Sprintf("Gaussian σ = %g, baseline", levels[mid]), X: []float64{lo, hi}, Y: []float64{bs.mid, bs.mid}})
 	}
 	b.WriteString("\n")
 	return b.String(), series
@@ -302,8 +313,9 @@ func writeCSV(path string, runs []*modelRun) error {
 	return checkpoint.WriteFileAtomic(path, []byte(b.String()))
 }
 
-// summaryMarkdown writes the tables and plain statements of the outcome.
-func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group) string {
+// summaryMarkdown writes the tables and plain statements of the outcome;
+// trade is alphaTrade's section ("" for none).
+func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# cifar_reg run, preset %s\n\n", cfg.Preset)
 	fmt.Fprintf(&b, "Model %s, %d epochs, batch %d, %d seed(s); similarity penalty with %d pairs a step, α ∈ %v; target preset %s.\n\n",
@@ -374,9 +386,7 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group) strin
 	}
 	b.WriteString("\nThe paper's table (median minimal perturbation over 1,000 test images, ResNet-18, real mouse V1): neural 0.0034 / 0.13, shuffled 0.0030 / 0.11, other network 0.0028 / 0.11, baseline 0.0025 / 0.09 (L∞ / L2).\n\n")
 
-	if trade, _ := alphaTrade(gs); trade != "" {
-		b.WriteString(trade)
-	}
+	b.WriteString(trade) // "" unless a target was trained at several α
 	b.WriteString("## Outcome\n\n")
 	b.WriteString(outcome(gs, maxLevel))
 	b.WriteString("\nPlots: plots/noise_*.png (accuracy against noise level), plots/minimal_*.png (distributions of minimal perturbations). Numbers: results.csv, results.json.\n")
@@ -418,22 +428,22 @@ func outcome(gs []*group, maxLevel map[robust.NoiseKind]float64) string {
 		m, _ := report.MeanSEM(meds)
 		return m
 	}
+	compare := func(what string, n, o float64, other string, asPercent bool) {
+		verdict := "does not beat"
+		if n > o {
+			verdict = "beats"
+		}
+		f := func(v float64) string { return fmt.Sprintf("%.4g", v) }
+		if asPercent {
+			f = func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+		}
+		fmt.Fprintf(&b, "- %s: the neural target (%s) %s %s (%s).\n", what, f(n), verdict, other, f(o))
+	}
 	for _, neural := range neurals {
 		if len(neurals) > 1 {
 			fmt.Fprintf(&b, "At α = %g:\n\n", neural.alpha)
 		}
 		shuf := shuffled[neural.alpha]
-		compare := func(what string, n, o float64, other string, asPercent bool) {
-			verdict := "does not beat"
-			if n > o {
-				verdict = "beats"
-			}
-			f := func(v float64) string { return fmt.Sprintf("%.4g", v) }
-			if asPercent {
-				f = func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
-			}
-			fmt.Fprintf(&b, "- %s: the neural target (%s) %s %s (%s).\n", what, f(n), verdict, other, f(o))
-		}
 		if l, ok := maxLevel[robust.Gaussian]; ok {
 			compare(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(base), "the baseline", true)
 			if shuf != nil {
