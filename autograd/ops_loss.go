@@ -81,17 +81,8 @@ func CosineSimilarity(a, b *Tensor, eps float32) *Tensor {
 			parallelFor(n, grainFor(2*d), func(lo, hi int) {
 				for r := lo; r < hi; r++ {
 					ar, br := a.Data[r*d:][:d], b.Data[r*d:][:d]
-					den := na[r] * nb[r]
+					den, ca, cb := cosineGradCoeffs(dot[r], na[r], nb[r], eps)
 					gr := float64(g[r])
-					// Above eps: ∂cos/∂a = b/(‖a‖‖b‖) − cos·a/‖a‖²; clamped at
-					// eps the denominator is constant: ∂cos/∂a = b/eps.
-					var ca, cb, c float64 // coefficients of the other row and the row itself
-					if den > float64(eps) {
-						c = dot[r] / den
-						ca, cb = c/(na[r]*na[r]), c/(nb[r]*nb[r])
-					} else {
-						den = float64(eps)
-					}
 					for i := range ar {
 						x, y := float64(ar[i]), float64(br[i])
 						if ga != nil {
@@ -106,6 +97,20 @@ func CosineSimilarity(a, b *Tensor, eps float32) *Tensor {
 		}
 	}
 	return out
+}
+
+// cosineGradCoeffs returns the coefficients of the gradient of
+// cos = a·b / max(‖a‖‖b‖, eps) given a·b, ‖a‖ and ‖b‖:
+// ∂cos/∂a = b/den − ca·a and ∂cos/∂b = a/den − cb·b. Above eps, den =
+// ‖a‖‖b‖, ca = cos/‖a‖² and cb = cos/‖b‖²; clamped at eps the denominator
+// is a constant, den = eps and ca = cb = 0.
+func cosineGradCoeffs(dot, na, nb float64, eps float32) (den, ca, cb float64) {
+	den = na * nb
+	if den <= float64(eps) {
+		return float64(eps), 0, 0
+	}
+	c := dot / den
+	return den, c / (na * na), c / (nb * nb)
 }
 
 // PairCosine returns, for each pair p < pairs, the cosine similarity of two
@@ -153,16 +158,7 @@ func PairCosine(x *Tensor, centre []float32, first, pairs int, eps float32) *Ten
 				for p := lo; p < hi; p++ {
 					a, b := rows(p)
 					ga, gb := gx[(first+p)*d:][:d], gx[(first+pairs+p)*d:][:d]
-					// As CosineSimilarity: ∂cos/∂a = b/(‖a‖‖b‖) − cos·a/‖a‖²
-					// above eps, b/eps at the clamp.
-					den := na[p] * nb[p]
-					var ca, cb float64
-					if den > float64(eps) {
-						cos := dot[p] / den
-						ca, cb = cos/(na[p]*na[p]), cos/(nb[p]*nb[p])
-					} else {
-						den = float64(eps)
-					}
+					den, ca, cb := cosineGradCoeffs(dot[p], na[p], nb[p], eps)
 					gp := float64(g[p])
 					for ch, m := range centre {
 						mc := float64(m)
