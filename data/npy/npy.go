@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,6 +75,49 @@ func numElems(shape []int) int {
 		n *= d
 	}
 	return n
+}
+
+// checkedElems is numElems that reports, instead of wrapping, a product
+// that overflows int: a corrupt header must not pass as a small array.
+func checkedElems(shape []int) (int, bool) {
+	n := 1
+	for _, d := range shape {
+		if d != 0 && n > math.MaxInt/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
+// readChunk bounds what readExactly allocates ahead of the bytes it has
+// actually read.
+const readChunk = 64 << 20
+
+// readExactly reads exactly n bytes. It grows its buffer a chunk at a time,
+// so a header that claims more data than the file holds fails with
+// io.ErrUnexpectedEOF after reading what is there, instead of first
+// allocating (or failing to allocate) what the header claims.
+func readExactly(r io.Reader, n int) ([]byte, error) {
+	if n <= readChunk {
+		data := make([]byte, n)
+		_, err := io.ReadFull(r, data)
+		return data, err
+	}
+	data := make([]byte, 0, readChunk)
+	for len(data) < n {
+		step := min(n-len(data), readChunk)
+		data = slices.Grow(data, step)
+		got, err := io.ReadFull(r, data[len(data):len(data)+step])
+		data = data[:len(data)+got]
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
 }
 
 // itemsize of a dtype code; 0 for an unsupported one.
@@ -244,12 +288,12 @@ func Read(r io.Reader) (*Array, error) {
 		}
 		shape = append(shape, d)
 	}
-	n := numElems(shape)
-	if n > math.MaxInt/size {
+	n, ok := checkedElems(shape)
+	if !ok || n > math.MaxInt/size {
 		return nil, fmt.Errorf("shape %s is too large", ShapeString(shape))
 	}
-	data := make([]byte, n*size)
-	if _, err := io.ReadFull(r, data); err != nil {
+	data, err := readExactly(r, n*size)
+	if err != nil {
 		return nil, fmt.Errorf("reading %d elements of %s for shape %s: %w", n, dtype, ShapeString(shape), err)
 	}
 	if order == ">" && size > 1 {

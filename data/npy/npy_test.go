@@ -2,9 +2,11 @@ package npy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,6 +88,53 @@ func TestReadErrors(t *testing.T) {
 	raw, _ := os.ReadFile("testdata/f4_2x3x4_c.npy")
 	if _, err := Read(bytes.NewReader(raw[:len(raw)-3])); err == nil || !strings.Contains(err.Error(), "reading 24 elements of f4 for shape (2, 3, 4)") {
 		t.Errorf("truncated file: error %v", err)
+	}
+}
+
+// A header may claim any shape. One whose byte count overflows int, or
+// whose element count wraps to a small number, is refused as too large; one
+// that claims far more data than follows fails on the missing data after
+// reading what is there, without first allocating what it claims (the fuzzer
+// found a shape that made the reader panic in makeslice).
+func TestReadImplausibleShapes(t *testing.T) {
+	header := func(shape string) []byte {
+		h := "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }"
+		h += strings.Repeat(" ", 63-(10+len(h))%64) + "\n"
+		b := []byte("\x93NUMPY\x01\x00\x00\x00")
+		binary.LittleEndian.PutUint16(b[8:], uint16(len(h)))
+		return append(b, h...)
+	}
+	for _, tc := range []struct{ shape, want string }{
+		{"4294967296, 4294967296", "shape (4294967296, 4294967296) is too large"},                             // 2^64 elements wrap to 0
+		{"4611686018427387904,", "shape (4611686018427387904,) is too large"},                                 // 2^62 × 4 bytes overflows
+		{"1099511627776,", "reading 1099511627776 elements of f4 for shape (1099511627776,): unexpected EOF"}, // 4 TiB claimed
+		{"100000000,", "reading 100000000 elements of f4 for shape (100000000,): unexpected EOF"},             // 400 MB claimed
+	} {
+		raw := append(header(tc.shape), make([]byte, 64)...)
+		_, err := Read(bytes.NewReader(raw))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("shape (%s): error %v, want one containing %q", tc.shape, err, tc.want)
+		}
+	}
+}
+
+// A large array that is all there reads whole across readExactly's chunks.
+func TestReadAcrossChunks(t *testing.T) {
+	n := readChunk/4 + 5
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(i % 1000)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, []int{n}, x); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Float32(); !slices.Equal(got, x) {
+		t.Fatalf("read %d values back, not the %d written", len(got), n)
 	}
 }
 

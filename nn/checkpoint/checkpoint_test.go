@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
@@ -178,4 +179,20 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded file does not decode: %v", err)
 		}
 	})
+}
+
+// A header whose shape's element count wraps around uint64 (2^30 four times
+// is 2^120, which wraps to 0, so it would agree with 0 data bytes) is refused
+// by the decoder or by the safetensors parser beneath it, never accepted as
+// an empty tensor nor allowed to reach an allocation of 2^120 elements.
+func TestDecodeRefusesWrappingShape(t *testing.T) {
+	header := `{"w":{"dtype":"F32","shape":[1073741824,1073741824,1073741824,1073741824],"data_offsets":[0,0]}}`
+	buf := make([]byte, 8, 8+len(header))
+	binary.LittleEndian.PutUint64(buf, uint64(len(header)))
+	buf = append(buf, header...)
+	f, err := Decode(buf)
+	if err == nil {
+		t.Fatalf("Decode accepted a shape of 2^120 elements over 0 bytes: %v", f.Tensors["w"].Shape)
+	}
+	t.Logf("refused: %v", err)
 }
