@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/brainreg/brainreg/simd"
 )
 
 var (
@@ -121,9 +123,12 @@ func cosineGradCoeffs(dot, na, nb float64, eps float32) (den, ca, cb float64) {
 // where centre: [C] is a constant (no gradient) subtracted from every pixel
 // of its channel. It equals Sub, Slice, Reshape and CosineSimilarity in
 // turn, in one pass: no copy of the feature maps is made, and the gradient
-// is added only to the 2·pairs images read. Pairs run in parallel; each
-// pair's sums are in float64 in a fixed order, so results do not depend on
-// the thread count.
+// is added only to the 2·pairs images read. Channel by channel, the two
+// images' centred planes go to a small scratch buffer (float32, as Sub
+// would make them) and the vector kernels of simd take their dot products
+// and add the gradient; the channels' sums are added in float64 in channel
+// order. Pairs run in parallel, each alone in its sums, so results do not
+// depend on the thread count.
 func PairCosine(x *Tensor, centre []float32, first, pairs int, eps float32) *Tensor {
 	if len(x.Shape) != 4 || len(centre) != x.Shape[1] || pairs < 1 || first < 0 || first+2*pairs > x.Shape[0] {
 		panic(fmt.Sprintf("autograd.PairCosine: input %v with %d centres, pairs %d from image %d; want [N, C, H, W] with C centres and first+2·pairs ≤ N",
@@ -136,16 +141,23 @@ func PairCosine(x *Tensor, centre []float32, first, pairs int, eps float32) *Ten
 	rows := func(p int) (a, b []float32) {
 		return x.Data[(first+p)*d:][:d], x.Data[(first+pairs+p)*d:][:d]
 	}
+	// centred writes channel ch of a and b, less its centre, to u and v.
+	centred := func(a, b, u, v []float32, ch int) {
+		simd.ScaleShift(u, a[ch*hw:][:hw], nil, 1, -centre[ch], false)
+		simd.ScaleShift(v, b[ch*hw:][:hw], nil, 1, -centre[ch], false)
+	}
 	parallelFor(pairs, grainFor(2*d), func(lo, hi int) {
+		buf := getBuf(2 * hw)
+		defer putBuf(buf)
+		u, v := buf[:hw], buf[hw:]
 		for p := lo; p < hi; p++ {
 			a, b := rows(p)
 			var s, sa, sb float64
-			for ch, m := range centre {
-				mc := float64(m)
-				for i := ch * hw; i < (ch+1)*hw; i++ {
-					u, v := float64(a[i])-mc, float64(b[i])-mc
-					s, sa, sb = s+u*v, sa+u*u, sb+v*v
-				}
+			for ch := range c {
+				centred(a, b, u, v, ch)
+				s += float64(simd.Dot(u, v))
+				sa += float64(simd.Dot(u, u))
+				sb += float64(simd.Dot(v, v))
 			}
 			dot[p], na[p], nb[p] = s, math.Sqrt(sa), math.Sqrt(sb)
 			out.Data[p] = float32(s / max(na[p]*nb[p], float64(eps)))
@@ -155,18 +167,21 @@ func PairCosine(x *Tensor, centre []float32, first, pairs int, eps float32) *Ten
 		out.node.backward = func(g []float32, gin [][]float32) {
 			gx := gin[0]
 			parallelFor(pairs, grainFor(2*d), func(lo, hi int) {
+				buf := getBuf(2 * hw)
+				defer putBuf(buf)
+				u, v := buf[:hw], buf[hw:]
 				for p := lo; p < hi; p++ {
 					a, b := rows(p)
 					ga, gb := gx[(first+p)*d:][:d], gx[(first+pairs+p)*d:][:d]
 					den, ca, cb := cosineGradCoeffs(dot[p], na[p], nb[p], eps)
 					gp := float64(g[p])
-					for ch, m := range centre {
-						mc := float64(m)
-						for i := ch * hw; i < (ch+1)*hw; i++ {
-							u, v := float64(a[i])-mc, float64(b[i])-mc
-							ga[i] += float32(gp * (v/den - ca*u))
-							gb[i] += float32(gp * (u/den - cb*v))
-						}
+					// ∂/∂a = g·(v/den − ca·u), ∂/∂b = g·(u/den − cb·v)
+					cv, cu := float32(gp/den), float32(-gp*ca)
+					cu2, cv2 := float32(gp/den), float32(-gp*cb)
+					for ch := range c {
+						centred(a, b, u, v, ch)
+						simd.AddAffine2(ga[ch*hw:][:hw], v, u, cv, cu, 0)
+						simd.AddAffine2(gb[ch*hw:][:hw], u, v, cu2, cv2, 0)
 					}
 				}
 			})

@@ -26,6 +26,7 @@ import (
 	"math"
 
 	"github.com/brainreg/brainreg/autograd"
+	"github.com/brainreg/brainreg/simd"
 )
 
 // Config holds the regulariser's settings.
@@ -156,8 +157,9 @@ func (p *Penalty) LossAt(feats []*autograd.Tensor, first int, target []float32) 
 }
 
 // updateCentre folds the per-channel mean of images [first, first+n) of f
-// into centre k. Channels run in parallel; each channel's sum is in float64
-// in a fixed order.
+// into centre k. Channels run in parallel; each channel's sum is over its
+// planes, each plane summed by simd.Sum, the planes' sums added in float64
+// in image order.
 func (p *Penalty) updateCentre(k int, f *autograd.Tensor, first, n int) {
 	c, hw := f.Shape[1], f.Shape[2]*f.Shape[3]
 	centre := p.Centres[k]
@@ -166,9 +168,7 @@ func (p *Penalty) updateCentre(k int, f *autograd.Tensor, first, n int) {
 		for ch := lo; ch < hi; ch++ {
 			var s float64
 			for i := first; i < first+n; i++ {
-				for _, v := range f.Data[(i*c+ch)*hw:][:hw] {
-					s += float64(v)
-				}
+				s += float64(simd.Sum(f.Data[(i*c+ch)*hw:][:hw]))
 			}
 			mean := s / float64(n*hw)
 			if !p.started {
