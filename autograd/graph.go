@@ -13,6 +13,13 @@ type node struct {
 	// that work. The gin buffers have the parents' sizes and arrive zeroed
 	// or holding earlier contributions; rules must add, never overwrite.
 	backward func(gout []float32, gin [][]float32)
+	// backwardFresh, when set, runs instead of backward, for rules that can
+	// write a gradient outright: fresh[i] says that gin[i] is a new buffer
+	// that no contribution has reached, with undefined contents, which the
+	// rule must overwrite in full (without clearing it first); the buffers
+	// not fresh it adds to, as backward does. It spares the walk a clearing
+	// pass over an activation's gradient and the rule a read of the zeros.
+	backwardFresh func(gout []float32, gin [][]float32, fresh []bool)
 }
 
 // releasedNode replaces the node of a tensor whose graph Backward has
@@ -200,7 +207,16 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 	order := topoOrder(root)
 	grads := make(map[*Tensor][]float32, len(order))
 	pooled := make(map[*Tensor]bool, len(order))
-	// gradOf returns t's accumulation buffer, creating it zeroed.
+	// uncleared holds the pooled buffers that no rule has written yet: they
+	// are cleared when a rule that adds is the first to reach them, and
+	// handed as fresh to a rule that overwrites.
+	uncleared := make(map[*Tensor]bool)
+	clearGrad := func(t *Tensor) {
+		g := grads[t]
+		parallelFor(len(g), elemGrain, func(lo, hi int) { clear(g[lo:hi]) })
+		delete(uncleared, t)
+	}
+	// gradOf returns t's accumulation buffer, creating it (not cleared).
 	gradOf := func(t *Tensor) []float32 {
 		if g, ok := grads[t]; ok {
 			return g
@@ -208,17 +224,21 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 		g := leafGrad(t)
 		if g == nil {
 			g = getBuf(len(t.Data))
-			parallelFor(len(g), elemGrain, func(lo, hi int) { clear(g[lo:hi]) })
 			pooled[t] = true
+			uncleared[t] = true
 		}
 		grads[t] = g
 		return g
 	}
 	rootGrad := gradOf(root)
+	if uncleared[root] {
+		clearGrad(root)
+	}
 	for i := range rootGrad {
 		rootGrad[i] += seed[i]
 	}
 	var gin [][]float32
+	var fresh []bool
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		if t.node == nil || !needs(t) {
@@ -231,7 +251,7 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 		if t.node == releasedNode {
 			panic("autograd: the graph was released by an earlier Backward")
 		}
-		gin = gin[:0]
+		gin, fresh = gin[:0], fresh[:0]
 		some := false
 		for _, p := range t.node.parents {
 			if needs(p) {
@@ -240,10 +260,11 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 			} else {
 				gin = append(gin, nil)
 			}
+			fresh = append(fresh, false)
 		}
 		// A wanted tensor whose inputs need nothing ends the walk here.
 		if some {
-			t.node.backward(gout, gin)
+			runRule(t.node, gout, gin, fresh, uncleared, clearGrad)
 		}
 		if pooled[t] {
 			putBuf(gout)
@@ -253,4 +274,43 @@ func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 			t.node = releasedNode
 		}
 	}
+}
+
+// freshGradients lets overwriting rules have fresh buffers; with false,
+// every buffer is cleared and added to. A variable so that tests can
+// compare the two.
+var freshGradients = true
+
+// runRule runs n's backward rule. Parent buffers no rule has written yet
+// are handed to an overwriting rule as fresh, or cleared first for a rule
+// that adds.
+func runRule(n *node, gout []float32, gin [][]float32, fresh []bool, uncleared map[*Tensor]bool, clearGrad func(*Tensor)) {
+	for k, p := range n.parents {
+		if gin[k] == nil || !uncleared[p] {
+			continue
+		}
+		// A buffer is fresh only for a rule that overwrites and holds it
+		// once: a parent given twice gets both contributions added.
+		if n.backwardFresh != nil && freshGradients && !repeated(n.parents, k) {
+			fresh[k] = true
+			delete(uncleared, p)
+			continue
+		}
+		clearGrad(p)
+	}
+	if n.backwardFresh != nil {
+		n.backwardFresh(gout, gin, fresh)
+		return
+	}
+	n.backward(gout, gin)
+}
+
+// repeated reports whether parents[k] occurs elsewhere in parents.
+func repeated(parents []*Tensor, k int) bool {
+	for j, p := range parents {
+		if j != k && p == parents[k] {
+			return true
+		}
+	}
+	return false
 }

@@ -73,12 +73,20 @@ func Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	}
 	conv2dForward(g, x.Data, w.Data, bias, out.Data)
 	if out.node != nil {
-		out.node.backward = func(gy []float32, gin [][]float32) {
+		// A fresh input gradient is written outright (see
+		// conv2dBackward); fresh weight or bias gradients, which only a
+		// computed weight has, are cleared and added to.
+		out.node.backwardFresh = func(gy []float32, gin [][]float32, fresh []bool) {
+			for k := 1; k < len(gin); k++ {
+				if fresh[k] {
+					clear(gin[k])
+				}
+			}
 			var gb []float32
 			if b != nil {
 				gb = gin[2]
 			}
-			conv2dBackward(g, x.Data, w.Data, gy, gin[0], gin[1], gb)
+			conv2dBackward(g, x.Data, w.Data, gy, gin[0], gin[1], gb, fresh[0])
 		}
 	}
 	return out
@@ -149,7 +157,7 @@ func conv2dForward(g convGeom, x, w, bias, y []float32) {
 // gb: [Cout]; nil ones are skipped (an attack needs gx only, and then no
 // column matrix is built at all). Weight gradients add up chunk by chunk
 // and image by image in order.
-func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32) {
+func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32, gxFresh bool) {
 	if gb != nil {
 		// gb[co] += Σ over images and pixels of gy[n, co, :], images in order.
 		parallelFor(g.cout, 1, func(lo, hi int) {
@@ -164,7 +172,7 @@ func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32) {
 	}
 	if g.padded() {
 		if gx != nil {
-			conv2dPaddedBackwardInput(g, w, gy, gx)
+			conv2dPaddedBackwardInput(g, w, gy, gx, gxFresh)
 		}
 		if gw != nil {
 			conv2dPaddedBackwardWeight(g, x, gy, gw)
@@ -173,6 +181,10 @@ func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32) {
 	}
 	if gx == nil && gw == nil {
 		return
+	}
+	if gx != nil && gxFresh {
+		// col2im adds its columns onto gx.
+		parallelFor(len(gx), elemGrain, func(lo, hi int) { clear(gx[lo:hi]) })
 	}
 	for b0 := 0; b0 < g.n; b0 += g.chunk {
 		nb := min(g.chunk, g.n-b0)

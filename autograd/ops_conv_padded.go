@@ -249,17 +249,22 @@ func conv2dPaddedForward(g convGeom, x, w, bias, y []float32) {
 }
 
 // conv2dPaddedBackwardInput adds to gx: [N, Cin, H, W] the input gradient
-// of a padded-path layer, given gy: [N, Cout, Ho, Wo]. At stride 1 it is
+// of a padded-path layer, given gy: [N, Cout, Ho, Wo], or with fresh writes
+// it there, gx's contents being undefined. At stride 1 it is
 //
 //	gx[ci, y, x] = Σ over co, ky, kx of w[co, ci, ky, kx]·gy[co, y+pad−ky, x+pad−kx]
 //	             = conv(gy, w′) with w′[ci, co, ky, kx] = w[co, ci, kh−1−ky, kw−1−kx]
 //
 // (kh − 1 = 2·pad), the same padding and the same grid. At stride 2 see
 // conv2dPhasedBackwardInput.
-func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
+func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32, fresh bool) {
 	if g.stride != 1 {
-		conv2dPhasedBackwardInput(g, w, gy, gx)
+		conv2dPhasedBackwardInput(g, w, gy, gx, fresh)
 		return
+	}
+	beta := float32(1) // of the product into gx: 0 overwrites
+	if fresh {
+		beta = 0
 	}
 	taps := g.kh * g.kw
 	k2 := g.cout * taps
@@ -289,7 +294,7 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 			if g.gridRowsDirect() {
 				// gx[i0] += w′ · (im2col rows of gyp), the grid's output rows only.
 				gxi := gx[i0*g.cin*g.hw:][:g.cin*g.hw]
-				simd.SgemmRowsPackedSegments(wp, g.hw, g.w, p.wq, 1, gyp, off, 1, gxi, g.hw)
+				simd.SgemmRowsPackedSegments(wp, g.hw, g.w, p.wq, 1, gyp, off, beta, gxi, g.hw)
 				continue
 			}
 			// grid: [Cin, H·Wp] = w′: [Cin, Cout·kh·kw] · (im2col rows of gyp)
@@ -298,7 +303,12 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 				for ci := range g.cin {
 					for oy := range g.h {
 						dst := gx[(((i0+b)*g.cin+ci)*g.h+oy)*g.w:][:g.w]
-						simd.Add(dst, dst, grid[ci*p.gridN+oy*p.wq+b*p.colStride:][:g.w])
+						src := grid[ci*p.gridN+oy*p.wq+b*p.colStride:][:g.w]
+						if fresh {
+							copy(dst, src)
+						} else {
+							simd.Add(dst, dst, src)
+						}
 					}
 				}
 			}
@@ -316,7 +326,7 @@ func conv2dPaddedBackwardInput(g convGeom, w, gy, gx []float32) {
 // one run at the place the forward pass read it from, and the planes'
 // pixels are then added to gx. Images run in parallel, each writing only
 // its own gx.
-func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32) {
+func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32, fresh bool) {
 	wbuf := getBuf(simd.PackedASize(g.k, g.cout))
 	defer putBuf(wbuf)
 	wt := simd.PackA(wbuf, true, g.k, g.cout, w, g.k)
@@ -349,6 +359,9 @@ func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32) {
 				simd.Add(dst, dst, dcols[r*p.gridN:][:p.gridN])
 			}
 			// gx[i, ci, y, x] += its pixel in phase plane (y mod 2, x mod 2)
+			if fresh {
+				clear(gx[i0*g.cin*g.hw:][:nb*g.cin*g.hw])
+			}
 			for b := range nb {
 				for ci := range g.cin {
 					for y := range g.h {

@@ -122,17 +122,28 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 		}
 	})
 	if out.node != nil {
-		out.node.backward = func(gy []float32, gin [][]float32) {
+		// A fresh gradient buffer is overwritten: each plane of gx is
+		// cleared just before the rule adds to it, while it is in cache, and
+		// the residual's gets a copy.
+		out.node.backwardFresh = func(gy []float32, gin [][]float32, fresh []bool) {
 			gx, k := gin[0], 1
 			var gg, gb, gres []float32
+			var ggFresh, gbFresh, gresFresh bool
 			if gamma != nil {
-				gg, k = gin[k], k+1
+				gg, ggFresh, k = gin[k], fresh[k], k+1
 			}
 			if beta != nil {
-				gb, k = gin[k], k+1
+				gb, gbFresh, k = gin[k], fresh[k], k+1
 			}
 			if res != nil {
-				gres = gin[k]
+				gres, gresFresh = gin[k], fresh[k]
+			}
+			gxPlane := func(i, ch int) []float32 {
+				p := plane(gx, i, ch)
+				if fresh[0] {
+					clear(p)
+				}
+				return p
 			}
 			parallelFor(c, grainFor(2*m), func(lo, hi int) {
 				// The gradient reaching batch norm's output in the channel's
@@ -161,7 +172,11 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 						dy := dyOf(i)
 						if gres != nil {
 							gr := plane(gres, i, ch)
-							simd.Add(gr, gr, dy)
+							if gresFresh {
+								copy(gr, dy)
+							} else {
+								simd.Add(gr, gr, dy)
+							}
 						}
 						s, d := simd.SumDotDev(dy, plane(x.Data, i, ch), mu)
 						sdy += float64(s)
@@ -169,10 +184,10 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 					}
 					sdyx := sdyd * float64(is)
 					if gg != nil {
-						gg[ch] += float32(sdyx)
+						gg[ch] = float32(sdyx) + keep(gg[ch], ggFresh)
 					}
 					if gb != nil {
-						gb[ch] += float32(sdy)
+						gb[ch] = float32(sdy) + keep(gb[ch], gbFresh)
 					}
 					if gx == nil {
 						continue
@@ -185,7 +200,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 					if !training {
 						// Constant statistics: dx = dy·gamma·invStd.
 						for i := range n {
-							simd.Axpy(float32(a), dyOf(i), plane(gx, i, ch))
+							simd.Axpy(float32(a), dyOf(i), gxPlane(i, ch))
 						}
 						continue
 					}
@@ -196,11 +211,20 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 					c1 := -a * float64(is) * meanDyx
 					c0 := -a*meanDy - c1*float64(mu)
 					for i := range n {
-						simd.AddAffine2(plane(gx, i, ch), dyOf(i), plane(x.Data, i, ch), float32(a), float32(c1), float32(c0))
+						simd.AddAffine2(gxPlane(i, ch), dyOf(i), plane(x.Data, i, ch), float32(a), float32(c1), float32(c0))
 					}
 				}
 			})
 		}
 	}
 	return out
+}
+
+// keep returns what a rule adds its contribution to: the buffer's value, or 0
+// for a fresh buffer, whose contents are undefined.
+func keep(v float32, fresh bool) float32 {
+	if fresh {
+		return 0
+	}
+	return v
 }

@@ -1,6 +1,9 @@
 package autograd
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
 // Mode says whether a tape records operations for differentiation.
 type Mode int
@@ -97,6 +100,20 @@ func DropFreeList() {
 
 // getBuf returns a buffer of length n with undefined contents.
 func getBuf(n int) []float32 {
+	b := takeBuf(n)
+	if poisonBufs {
+		for i := range b {
+			b[i] = float32(math.NaN())
+		}
+	}
+	return b
+}
+
+// poisonBufs makes getBuf fill every buffer with NaN, so that a test shows
+// any code that reads a buffer's undefined contents.
+var poisonBufs = false
+
+func takeBuf(n int) []float32 {
 	if n < minPooled {
 		return make([]float32, n)
 	}
