@@ -201,7 +201,11 @@ func gradFrom(root *Tensor, seed []float32, wrt []*Tensor) [][]float32 {
 // accumulation buffer of a tensor whose gradient outlives the walk (leaves,
 // or wanted tensors; nil for others); every other gradient is a pooled
 // buffer returned as soon as its tensor's rule has run. With release, each
-// node is dropped after its rule has run.
+// node is dropped after its rule has run. The order is the reverse of a
+// depth-first walk that visits parents in their order, so of two branches
+// joined at the root, the one given second has its rules run first: the
+// first rule to reach a tensor's gradient is then its consumer in that
+// branch (which matters when only one consumer can write it outright).
 func walkBackward(root *Tensor, seed []float32, needs func(*Tensor) bool,
 	leafGrad func(*Tensor) []float32, release bool) {
 	order := topoOrder(root)

@@ -87,7 +87,8 @@ func main() {
 			// pass over the batch and the pair images.
 			in := tape.Attach(autograd.New(x, *batch+extra, 1, 32, 32))
 			logits, feats := m.ForwardFeatures(in)
-			loss = autograd.Add(autograd.CrossEntropy(autograd.Slice(logits, 0, 0, *batch), labels), pen.LossAt(feats, *batch, target))
+			// The penalty first, as the trainer adds it (see its forwardLoss).
+			loss = autograd.Add(pen.LossAt(feats, *batch, target), autograd.CrossEntropy(autograd.Slice(logits, 0, 0, *batch), labels))
 		}
 		autograd.Backward(loss)
 		opt.Step(0.01)
