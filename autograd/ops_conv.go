@@ -155,8 +155,9 @@ func conv2dForward(g convGeom, x, w, bias, y []float32) {
 // conv2dBackward adds the gradients for y = conv(x, w) + bias, given gy:
 // [N, Cout, Ho, Wo], into gx: [N, Cin, H, W], gw: [Cout, Cin, kh, kw] and
 // gb: [Cout]; nil ones are skipped (an attack needs gx only, and then no
-// column matrix is built at all). Weight gradients add up chunk by chunk
-// and image by image in order.
+// column matrix is built at all). With gxFresh, gx's contents are undefined
+// and its gradient is written rather than added. Weight gradients add up
+// chunk by chunk and image by image in order.
 func conv2dBackward(g convGeom, x, w, gy, gx, gw, gb []float32, gxFresh bool) {
 	if gb != nil {
 		// gb[co] += Σ over images and pixels of gy[n, co, :], images in order.
