@@ -176,12 +176,13 @@ func PairCosine(x *Tensor, centre []float32, first, pairs int, eps float32) *Ten
 					den, ca, cb := cosineGradCoeffs(dot[p], na[p], nb[p], eps)
 					gp := float64(g[p])
 					// ∂/∂a = g·(v/den − ca·u), ∂/∂b = g·(u/den − cb·v)
-					cv, cu := float32(gp/den), float32(-gp*ca)
-					cu2, cv2 := float32(gp/den), float32(-gp*cb)
+					// other: the coefficient of the other image's plane (the same
+					// for both); selfA, selfB: of the image's own plane.
+					other, selfA, selfB := float32(gp/den), float32(-gp*ca), float32(-gp*cb)
 					for ch := range c {
 						centred(a, b, u, v, ch)
-						simd.AddAffine2(ga[ch*hw:][:hw], v, u, cv, cu, 0)
-						simd.AddAffine2(gb[ch*hw:][:hw], u, v, cu2, cv2, 0)
+						simd.AddAffine2(ga[ch*hw:][:hw], v, u, other, selfA, 0)
+						simd.AddAffine2(gb[ch*hw:][:hw], u, v, other, selfB, 0)
 					}
 				}
 			})
