@@ -53,7 +53,7 @@ fuzz:
 # The race detector over the packages that run goroutines (needs cgo).
 # experiments/internal/robust only drives nn/attack's parallel loops and
 # takes minutes under the detector, so nn/attack stands for it.
-RACE_PKGS := ./simd/ ./autograd/ ./data/cifar/ ./nn/attack/
+RACE_PKGS := ./simd/ ./simd/workers/ ./autograd/ ./data/cifar/ ./nn/attack/
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
 

@@ -1,10 +1,10 @@
 package autograd
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/brainreg/brainreg/simd"
+	"github.com/brainreg/brainreg/simd/workers"
 )
 
 // Parallel loops. Work is cut into blocks of a fixed size (the grain) that
@@ -24,15 +24,17 @@ var elemGrain = 1 << 15
 func ParallelFor(n, grain int, fn func(lo, hi int)) { parallelFor(n, grain, fn) }
 
 // parallelFor calls fn(lo, hi) for the blocks [0,grain), [grain,2·grain), …
-// of [0,n), on up to simd.Threads() goroutines including the caller.
+// of [0,n), on up to simd.Threads() goroutines including the caller (the
+// others are simd/workers' helpers, already awake when loops follow each
+// other closely).
 func parallelFor(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
 	grain = max(grain, 1)
 	blocks := (n + grain - 1) / grain
-	workers := min(simd.Threads(), blocks)
-	if workers <= 1 {
+	nworkers := min(simd.Threads(), blocks)
+	if nworkers <= 1 {
 		for lo := 0; lo < n; lo += grain {
 			fn(lo, min(lo+grain, n))
 		}
@@ -49,12 +51,7 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 			fn(lo, min(lo+grain, n))
 		}
 	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+	workers.Run(nworkers, func(int) { work() })
 }
 
 // parallelSum returns Σ over the blocks of [0,n) of part(lo, hi), adding the

@@ -3,8 +3,9 @@ package simd
 import (
 	"fmt"
 	"math"
-	"sync"
 	"unsafe"
+
+	"github.com/brainreg/brainreg/simd/workers"
 )
 
 // Reduced-precision products: SgemmBF16NT multiplies matrices rounded to
@@ -194,26 +195,16 @@ func SgemmBF16NT(m, n, k int, a []uint32, lda int, b []uint32, ldb int, c []floa
 		bf16Serial(kern, m, n, kw, a, lda, b, ldb, c, ldc)
 		return
 	}
-	var wg sync.WaitGroup
-	for p := range parts {
+	workers.Run(parts, func(p int) {
 		lo, hi := tiles*p/parts*tile, tiles*(p+1)/parts*tile
-		run := func() {
-			if splitRows {
-				hi = min(hi, m)
-				bf16Serial(kern, hi-lo, n, kw, a[lo*lda:], lda, b, ldb, c[lo*ldc:], ldc)
-			} else {
-				hi = min(hi, n)
-				bf16Serial(kern, m, hi-lo, kw, a, lda, b[lo*ldb:], ldb, c[lo:], ldc)
-			}
+		if splitRows {
+			hi = min(hi, m)
+			bf16Serial(kern, hi-lo, n, kw, a[lo*lda:], lda, b, ldb, c[lo*ldc:], ldc)
+		} else {
+			hi = min(hi, n)
+			bf16Serial(kern, m, hi-lo, kw, a, lda, b[lo*ldb:], ldb, c[lo:], ldc)
 		}
-		if p == parts-1 {
-			run() // the caller does the last strip itself
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); run() }()
-	}
-	wg.Wait()
+	})
 }
 
 // bf16Scratch holds one goroutine's packing buffers, kept in a free list so

@@ -3,6 +3,8 @@ package simd
 import (
 	"fmt"
 	"sync"
+
+	"github.com/brainreg/brainreg/simd/workers"
 )
 
 // Blocking of Sgemm, after BLIS (Van Zee and van de Geijn 2015): the product
@@ -69,8 +71,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 
-	var wg sync.WaitGroup
-	for p := range parts {
+	// Strip p is tiles p·tiles/parts … (p+1)·tiles/parts; the caller runs
+	// strip 0 itself.
+	workers.Run(parts, func(p int) {
 		lo, hi := tiles*p/parts*tile, tiles*(p+1)/parts*tile
 		if splitRows {
 			hi = min(hi, m)
@@ -78,31 +81,22 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			hi = min(hi, n)
 		}
 		if lo >= hi {
-			continue
+			return
 		}
-		run := func() {
-			if splitRows {
-				aOff := lo * lda
-				if transA {
-					aOff = lo
-				}
-				gemmSerial(kern, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
-			} else {
-				bOff := lo
-				if transB {
-					bOff = lo * ldb
-				}
-				gemmSerial(kern, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+		if splitRows {
+			aOff := lo * lda
+			if transA {
+				aOff = lo
 			}
+			gemmSerial(kern, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		} else {
+			bOff := lo
+			if transB {
+				bOff = lo * ldb
+			}
+			gemmSerial(kern, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
 		}
-		if p == parts-1 {
-			run() // the caller does the last strip itself
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); run() }()
-	}
-	wg.Wait()
+	})
 }
 
 // checkGemmArgs panics, naming the argument, on anything that would make
