@@ -180,10 +180,7 @@ func (g convGeom) scatterImage(p paddedGeom, c int, src, dst []float32, chanStri
 			a, u := y&1, y>>1
 			for b := range 2 {
 				if ph := p.phase[a][b]; ph >= 0 {
-					d := dst[ci*chanStride+ph*phaseStride+(u+p.top)*p.wq+p.left:][:g.w/2]
-					for v := range d {
-						d[v] = srow[2*v+b]
-					}
+					simd.GatherEven(dst[ci*chanStride+ph*phaseStride+(u+p.top)*p.wq+p.left:][:g.w/2], srow[b:])
 				}
 			}
 		}
@@ -372,10 +369,7 @@ func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32, fresh bool) {
 							if ph < 0 {
 								continue
 							}
-							src := xp[ci*p.chanLen+ph*p.plane+(u+p.top)*p.wq+p.left+b*p.colStride:][:g.w/2]
-							for v, s := range src {
-								grow[2*v+bx] += s
-							}
+							simd.AddToEven(grow[bx:], xp[ci*p.chanLen+ph*p.plane+(u+p.top)*p.wq+p.left+b*p.colStride:][:g.w/2])
 						}
 					}
 				}
