@@ -37,9 +37,9 @@ func NewBatchNormStats(c int) *BatchNormStats {
 // variance there unbiased), unless st.Momentum is 0; in evaluation it uses
 // st's averages. Training on the same st must not run concurrently.
 //
-// Channels are independent and run in parallel; within a channel, each
-// (image, channel) plane is reduced with the vector kernels in float32 and
-// the planes' partial sums are added in float64, in image order.
+// Images run in parallel: each (image, channel) plane is reduced with the
+// vector kernels in float32, and per channel the planes' partial sums are
+// added in float64, in image order, so the thread count changes no bit.
 func BatchNorm2d(x, gamma, beta *Tensor, st *BatchNormStats, training bool) *Tensor {
 	return batchNorm2d(opBatchNorm2d, x, gamma, beta, st, training, nil, false)
 }
@@ -80,44 +80,73 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 	mean := make([]float32, c)
 	invStd := make([]float32, c)
 	plane := func(t []float32, i, ch int) []float32 { return t[(i*c+ch)*hw:][:hw] }
-	parallelFor(c, grainFor(m), func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			var mu, v float64
-			if training {
-				// Two passes: the mean, then the squared deviations from it.
-				for i := range n {
-					mu += float64(simd.Sum(plane(x.Data, i, ch)))
+	// The passes run over images, not channels, so that each image's planes
+	// are read on the goroutine (and so mostly the core) that wrote them
+	// (see parallelFor); per channel, the planes' partial sums are then
+	// added in image order, as a loop over the channel would add them.
+	planeSums := func(f func(p []float32, ch int) float32) []float64 {
+		part := make([]float64, n*c) // [N, C]
+		parallelFor(n, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				for ch := range c {
+					part[i*c+ch] = float64(f(plane(x.Data, i, ch), ch))
 				}
-				mu /= float64(m)
-				for i := range n {
-					v += float64(simd.SumSqDev(plane(x.Data, i, ch), float32(mu)))
-				}
-				v /= float64(m)
-				if st.Momentum != 0 {
-					mom := float64(st.Momentum)
-					st.Mean[ch] = float32((1-mom)*float64(st.Mean[ch]) + mom*mu)
-					st.Var[ch] = float32((1-mom)*float64(st.Var[ch]) + mom*v*float64(m)/float64(m-1))
-				}
-			} else {
-				mu, v = float64(st.Mean[ch]), float64(st.Var[ch])
 			}
-			is := 1 / math.Sqrt(v+float64(st.Eps))
-			mean[ch], invStd[ch] = float32(mu), float32(is)
-			// y = (x − mean)·invStd·gamma + beta = x·scale + shift
-			scale, shift := is, -mu*is
-			if gamma != nil {
-				scale *= float64(gamma.Data[ch])
-				shift *= float64(gamma.Data[ch])
+		})
+		sum := make([]float64, c)
+		for i := range n {
+			for ch := range c {
+				sum[ch] += part[i*c+ch]
 			}
-			if beta != nil {
-				shift += float64(beta.Data[ch])
+		}
+		return sum
+	}
+	scale, shift := make([]float32, c), make([]float32, c)
+	var mu, v []float64
+	if training {
+		// Two passes: the mean, then the squared deviations from it.
+		mu = planeSums(func(p []float32, _ int) float32 { return simd.Sum(p) })
+		for ch := range mu {
+			mu[ch] /= float64(m)
+		}
+		v = planeSums(func(p []float32, ch int) float32 { return simd.SumSqDev(p, float32(mu[ch])) })
+		for ch := range v {
+			v[ch] /= float64(m)
+		}
+	}
+	for ch := range c {
+		var cmu, cv float64
+		if training {
+			cmu, cv = mu[ch], v[ch]
+			if st.Momentum != 0 {
+				mom := float64(st.Momentum)
+				st.Mean[ch] = float32((1-mom)*float64(st.Mean[ch]) + mom*cmu)
+				st.Var[ch] = float32((1-mom)*float64(st.Var[ch]) + mom*cv*float64(m)/float64(m-1))
 			}
-			for i := range n {
+		} else {
+			cmu, cv = float64(st.Mean[ch]), float64(st.Var[ch])
+		}
+		is := 1 / math.Sqrt(cv+float64(st.Eps))
+		mean[ch], invStd[ch] = float32(cmu), float32(is)
+		// y = (x − mean)·invStd·gamma + beta = x·scale + shift
+		sc, sh := is, -cmu*is
+		if gamma != nil {
+			sc *= float64(gamma.Data[ch])
+			sh *= float64(gamma.Data[ch])
+		}
+		if beta != nil {
+			sh += float64(beta.Data[ch])
+		}
+		scale[ch], shift[ch] = float32(sc), float32(sh)
+	}
+	parallelFor(n, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for ch := range c {
 				var r []float32
 				if res != nil {
 					r = plane(res.Data, i, ch)
 				}
-				simd.ScaleShift(plane(out.Data, i, ch), plane(x.Data, i, ch), r, float32(scale), float32(shift), relu)
+				simd.ScaleShift(plane(out.Data, i, ch), plane(x.Data, i, ch), r, scale[ch], shift[ch], relu)
 			}
 		}
 	})
@@ -145,74 +174,101 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 				}
 				return p
 			}
-			parallelFor(c, grainFor(2*m), func(lo, hi int) {
-				// The gradient reaching batch norm's output in the channel's
-				// planes: gy, masked where the ReLU's output is 0, kept for
-				// both passes.
-				var masked []float32
-				if relu {
-					masked = getBuf(n * hw)
-					defer putBuf(masked)
+			// The gradient reaching batch norm's output in plane (i, ch): gy,
+			// masked where the ReLU's output is 0. Both passes mask it anew
+			// into a plane-sized scratch buffer, which stays in cache,
+			// rather than keeping a masked copy of the whole of gy.
+			dyOf := func(i, ch int, scratch []float32) []float32 {
+				if !relu {
+					return plane(gy, i, ch)
 				}
-				for ch := lo; ch < hi; ch++ {
-					dyOf := func(i int) []float32 { return plane(gy, i, ch) }
-					if relu {
-						for i := range n {
-							d := masked[i*hw:][:hw]
-							clear(d)
-							simd.ReluBackward(d, plane(gy, i, ch), plane(out.Data, i, ch))
-						}
-						dyOf = func(i int) []float32 { return masked[i*hw:][:hw] }
-					}
-					mu, is := mean[ch], invStd[ch]
-					// Σ dy and Σ dy·(x − mean) over the channel; Σ dy·x̂ is
-					// the latter times invStd.
-					var sdy, sdyd float64
-					for i := range n {
-						dy := dyOf(i)
+				clear(scratch)
+				simd.ReluBackward(scratch, plane(gy, i, ch), plane(out.Data, i, ch))
+				return scratch
+			}
+			scratchBuf := func() []float32 {
+				if !relu {
+					return nil
+				}
+				return getBuf(hw)
+			}
+			// Pass 1, over images: the residual's gradient, and per plane
+			// Σ dy and Σ dy·(x − mean) (Σ dy·x̂ is the latter times
+			// invStd).
+			partSum, partDot := make([]float64, n*c), make([]float64, n*c) // [N, C]
+			parallelFor(n, 1, func(lo, hi int) {
+				scratch := scratchBuf()
+				for i := lo; i < hi; i++ {
+					for ch := range c {
+						d := dyOf(i, ch, scratch)
 						if gres != nil {
 							gr := plane(gres, i, ch)
 							if gresFresh {
-								copy(gr, dy)
+								copy(gr, d)
 							} else {
-								simd.Add(gr, gr, dy)
+								simd.Add(gr, gr, d)
 							}
 						}
-						s, d := simd.SumDotDev(dy, plane(x.Data, i, ch), mu)
-						sdy += float64(s)
-						sdyd += float64(d)
+						s, dd := simd.SumDotDev(d, plane(x.Data, i, ch), mean[ch])
+						partSum[i*c+ch], partDot[i*c+ch] = float64(s), float64(dd)
 					}
-					sdyx := sdyd * float64(is)
-					if gg != nil {
-						gg[ch] = float32(sdyx) + keep(gg[ch], ggFresh)
-					}
-					if gb != nil {
-						gb[ch] = float32(sdy) + keep(gb[ch], gbFresh)
-					}
-					if gx == nil {
-						continue
-					}
-					g := float64(1)
-					if gamma != nil {
-						g = float64(gamma.Data[ch])
-					}
-					a := g * float64(is)
-					if !training {
-						// Constant statistics: dx = dy·gamma·invStd.
-						for i := range n {
-							simd.Axpy(float32(a), dyOf(i), gxPlane(i, ch))
+				}
+				if scratch != nil {
+					putBuf(scratch)
+				}
+			})
+			// Per channel, the sums in image order, and the coefficients of
+			// dx = a·dy + c1·x + c0.
+			a, c1, c0 := make([]float32, c), make([]float32, c), make([]float32, c)
+			for ch := range c {
+				var sdy, sdyd float64
+				for i := range n {
+					sdy += partSum[i*c+ch]
+					sdyd += partDot[i*c+ch]
+				}
+				is := invStd[ch]
+				sdyx := sdyd * float64(is)
+				if gg != nil {
+					gg[ch] = float32(sdyx) + keep(gg[ch], ggFresh)
+				}
+				if gb != nil {
+					gb[ch] = float32(sdy) + keep(gb[ch], gbFresh)
+				}
+				g := float64(1)
+				if gamma != nil {
+					g = float64(gamma.Data[ch])
+				}
+				ca := g * float64(is)
+				a[ch] = float32(ca)
+				if !training {
+					// Constant statistics: dx = dy·gamma·invStd.
+					continue
+				}
+				// dx = gamma·invStd · (dy − mean(dy) − x̂·mean(dy·x̂)), the
+				// batch statistics' own dependence on x included. With
+				// x̂ = (x − mean)·invStd: dx = a·dy + c1·x + c0.
+				meanDy, meanDyx := sdy/float64(m), sdyx/float64(m)
+				cc1 := -ca * float64(is) * meanDyx
+				c1[ch], c0[ch] = float32(cc1), float32(-ca*meanDy-cc1*float64(mean[ch]))
+			}
+			if gx == nil {
+				return
+			}
+			// Pass 2, over images: dx.
+			parallelFor(n, 1, func(lo, hi int) {
+				scratch := scratchBuf()
+				for i := lo; i < hi; i++ {
+					for ch := range c {
+						d := dyOf(i, ch, scratch)
+						if !training {
+							simd.Axpy(a[ch], d, gxPlane(i, ch))
+						} else {
+							simd.AddAffine2(gxPlane(i, ch), d, plane(x.Data, i, ch), a[ch], c1[ch], c0[ch])
 						}
-						continue
 					}
-					// dx = gamma·invStd · (dy − mean(dy) − x̂·mean(dy·x̂)), the
-					// batch statistics' own dependence on x included. With
-					// x̂ = (x − mean)·invStd: dx = a·dy + c1·x + c0.
-					meanDy, meanDyx := sdy/float64(m), sdyx/float64(m)
-					c1 := -a * float64(is) * meanDyx
-					c0 := -a*meanDy - c1*float64(mu)
-					for i := range n {
-						simd.AddAffine2(gxPlane(i, ch), dyOf(i), plane(x.Data, i, ch), float32(a), float32(c1), float32(c0))
-					}
+				}
+				if scratch != nil {
+					putBuf(scratch)
 				}
 			})
 		}
