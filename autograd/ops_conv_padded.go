@@ -1,6 +1,10 @@
 package autograd
 
-import "github.com/brainreg/brainreg/simd"
+import (
+	"sync"
+
+	"github.com/brainreg/brainreg/simd"
+)
 
 // The padded path of Conv2d, for stride-1 layers whose output has the
 // input's size (k = 2·pad + 1: all of ResNet's 3×3 stride-1 layers and its
@@ -384,86 +388,74 @@ func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32, fresh bool) {
 const convWeightGradImages = 8
 
 // convDotChannels is the most output channels for which the padded path's
-// weight gradient runs as dot products (simd.SgemmRowsDot) instead of a
-// product with packed tap rows: on a 16-channel layer of 32×32 planes the
-// dot products ran about 1.4 times as fast, on 32 and 64 channels not
-// faster. A variable so that tests can force either.
+// weight gradient runs as dot products (simd.SgemmRowsDot) instead of as
+// products with a pixel-major copy of the images: on a 16-channel layer of
+// 32×32 planes the dot products took 2.3 ms where the pixel-major products
+// took 4.5 ms (64 images, one thread). A variable so that tests can force
+// either.
 var convDotChannels = 16
 
 // conv2dPaddedBackwardWeight adds to gw: [Cout, Cin, kh, kw] the weight
 // gradient of a padded-path layer, gw[co, r] += Σ over pixels of
 // gy[co, pixel]·(im2col row r)[pixel]. The batch is cut into tasks of
-// convWeightGradImages images; each task copies its images into two padded
-// buffers laid out channel-major, so that one tap's row over all the task's
-// images is a single run:
+// convWeightGradImages images, each giving a partial gradient
+// [Cout, (ky, kx, ci)], and the tasks' partial sums are added in task
+// order. Layers with few output channels take dot products
+// (conv2dDotWeightParts), the others products over a pixel-major copy of
+// the images (conv2dPixelMajorWeightParts).
+func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
+	tasks := ceilDiv(g.n, convWeightGradImages)
+	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
+	defer putBuf(parts)
+	if g.cout <= convDotChannels && g.cout%4 == 0 && g.k%6 == 0 {
+		conv2dDotWeightParts(g, x, gy, parts)
+	} else {
+		conv2dPixelMajorWeightParts(g, x, gy, parts)
+	}
+	addWeightParts(g, tasks, parts, gw)
+}
+
+// conv2dDotWeightParts computes the partial weight gradients of the padded
+// path as dot products, for layers with few output channels, where packing
+// the tap rows would cost about as much as the product: simd.SgemmRowsDot
+// reads both operands in place (in whole 4×6 tiles of its kernel). Each
+// task copies its images into two padded buffers laid out channel-major, so
+// that one tap's row over all the task's images is a single run:
 //
 //	xp: [Cin, phases, B, Hq, Wq] (the padded phase planes, as in the forward pass)
 //	gg: [Cout, B, Hq, Wq]        (gy at grid position oy·Wq + ox of each image, zeros elsewhere)
 //
 // Grid position t of tap (ci, ky, kx) reads xp at t plus the tap's place
 // (channel ci, its phase, its shift); positions outside the output multiply
-// a zero of gg. That is the layout of the dot-product path (few output
-// channels); otherwise gg is gy itself, [Cout, B·Ho·Wo], and the tap's run
-// skips the grid's other positions, in segments of one output row. The
-// taps are ordered (ky, kx, ci) in the product, so that eight consecutive
-// ones are equally spaced (one channel apart) and pack as one transposed
-// strip. The tasks' partial sums are added in task order.
-func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
+// a zero of gg. The taps are ordered (ky, kx, ci).
+func conv2dDotWeightParts(g convGeom, x, gy, parts []float32) {
 	p := g.paddedLayout(1, 1)
 	const b = convWeightGradImages
 	span := b * p.plane // one phase plane of a task's images
 	chanSpan := p.nphase * span
-	taps := g.kh * g.kw
 	off := make([]int, 0, g.k) // column (ky, kx, ci) of the product
-	for t := range taps {
+	for t := range g.kh * g.kw {
 		for ci := range g.cin {
 			off = append(off, ci*chanSpan+p.tapPhase[t]*span+p.tapShift[t])
 		}
 	}
-	// Few output channels: packing the tap rows would cost about as much as
-	// the product, so dot products read both operands in place (in whole
-	// 4×6 tiles of simd's kernel).
-	dot := g.cout <= convDotChannels && g.cout%4 == 0 && g.k%6 == 0
-	tasks := ceilDiv(g.n, b)
-	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
-	defer putBuf(parts)
-	// Without dot products the product runs over the output pixels only:
-	// gg is gy, [Cout, B·Ho·Wo], and a tap's run comes in segments, one per
-	// output row (simd.SgemmRowsKSegments), skipping the padding that the
-	// grid's thrown-away positions would multiply by zero.
-	ggLen := span
-	var kSegOff []int // output row r of the task's images, in xp relative to a tap's offset
-	if !dot {
-		ggLen = b * g.hwo
-		kSegOff = make([]int, b*g.ho)
-		for r := range kSegOff {
-			kSegOff[r] = r/g.ho*p.plane + r%g.ho*p.wq
-		}
-	}
-	parallelFor(tasks, 1, func(lo, hi int) {
+	parallelFor(ceilDiv(g.n, b), 1, func(lo, hi int) {
 		xp := getBuf(g.cin*chanSpan + p.maxShift)
-		gg := getBuf(g.cout * ggLen)
+		gg := getBuf(g.cout * span)
 		defer putBuf(xp)
 		defer putBuf(gg)
 		for task := lo; task < hi; task++ {
 			i0 := task * b
 			nb := min(b, g.n-i0)
-			// The zero borders of xp are read; with dot products, unused
-			// image slots and the slack are read only at positions where gg
-			// is zero: zero them so that stale pool contents (possibly Inf)
-			// cannot make NaN.
+			// The zero borders of xp are read; unused image slots and the
+			// slack are read only at positions where gg is zero: zero them
+			// so that stale pool contents (possibly Inf) cannot make NaN.
 			clear(xp)
-			if dot {
-				clear(gg)
-			}
+			clear(gg)
 			for i := range nb {
 				g.scatterImage(p, g.cin, x[(i0+i)*g.cin*g.hw:][:g.cin*g.hw], xp[i*p.plane:], chanSpan, span)
 				for c := range g.cout {
 					src := gy[((i0+i)*g.cout+c)*g.hwo:][:g.hwo]
-					if !dot {
-						copy(gg[c*ggLen+i*g.hwo:][:g.hwo], src)
-						continue
-					}
 					d := gg[c*span+i*p.plane:][:p.plane]
 					for y := range g.ho {
 						copy(d[y*p.wq:][:g.wo], src[y*g.wo:][:g.wo])
@@ -472,13 +464,15 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 			}
 			// part: [Cout, K] = gg · (tap rows of xp)ᵀ over the task's pixels
 			part := parts[task*g.cout*g.k:][:g.cout*g.k]
-			if dot {
-				simd.SgemmRowsDot(g.cout, g.k, nb*p.plane, gg, span, xp, off, part, g.k)
-			} else {
-				simd.SgemmRowsKSegments(g.cout, g.k, nb*g.hwo, 1, gg, ggLen, xp, off, g.wo, kSegOff, 0, part, g.k)
-			}
+			simd.SgemmRowsDot(g.cout, g.k, nb*p.plane, gg, span, xp, off, part, g.k)
 		}
 	})
+}
+
+// addWeightParts adds to gw: [Cout, Cin, kh, kw] the tasks' partial weight
+// gradients parts: per task [Cout, (ky, kx, ci)], in task order.
+func addWeightParts(g convGeom, tasks int, parts, gw []float32) {
+	taps := g.kh * g.kw
 	parallelFor(g.cout, 1, func(lo, hi int) {
 		row := getBuf(g.k) // one output channel's sum over the tasks, (ky, kx, ci)
 		defer putBuf(row)
@@ -495,4 +489,90 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 			}
 		}
 	})
+}
+
+// conv2dPixelMajorWeightParts computes the partial weight gradients of the
+// padded path for layers with more output channels than the dot products
+// suit, task by task (convWeightGradImages images each): part: [Cout,
+// (ky, kx, ci)]. Each task's images are transposed once into a zero-padded
+// pixel-major buffer
+//
+//	xt: [B, Hp, Wp, Cin] (Hp = H + 2·pad, Wp = W + 2·pad)
+//
+// in which taps (ky, 0 … kw−1) of output pixel (i, oy, ox) read their
+// channels as one run of kw·Cin floats, at the pixel's offset
+// i·Hp·Wp·Cin + (s·oy·Wp + s·ox)·Cin (s the stride) plus ky·Wp·Cin. Their block of the gradient, part[:, ky] = gy: [Cout, pixels] ·
+// B_ky: [pixels, kw·Cin], is then one product whose B rows are read in
+// place (simd.SgemmRowsPacked), with gy's rows packed once for all kh. The
+// column-major alternative transposes every tap's rows while packing: nine
+// times the image's data instead of once.
+func conv2dPixelMajorWeightParts(g convGeom, x, gy, parts []float32) {
+	const b = convWeightGradImages
+	hp, wp := g.h+2*g.pad, g.w+2*g.pad
+	pix := hp * wp * g.cin // one padded image
+	tasks := ceilDiv(g.n, b)
+	parallelFor(tasks, 1, func(lo, hi int) {
+		xt := getBuf(b * pix)
+		gg := getBuf(g.cout * b * g.hwo) // [Cout, B·Ho·Wo]
+		ap := getBuf(simd.PackedASize(g.cout, b*g.hwo))
+		defer putBuf(xt)
+		defer putBuf(gg)
+		defer putBuf(ap)
+		rowOff := pixelOffsets(b, g.ho, g.wo, g.stride, wp, pix, g.cin)
+		for task := lo; task < hi; task++ {
+			i0 := task * b
+			nb := min(b, g.n-i0)
+			npix := nb * g.hwo
+			clear(xt[:nb*pix]) // the zero borders are read
+			for i := range nb {
+				xi := x[(i0+i)*g.cin*g.hw:][:g.cin*g.hw]
+				for y := range g.h {
+					simd.Transpose(g.cin, g.w, xi[y*g.w:], g.hw, xt[i*pix+((y+g.pad)*wp+g.pad)*g.cin:], g.cin)
+				}
+				for co := range g.cout {
+					copy(gg[co*npix+i*g.hwo:][:g.hwo], gy[((i0+i)*g.cout+co)*g.hwo:][:g.hwo])
+				}
+			}
+			a := simd.PackA(ap, false, g.cout, npix, gg, npix)
+			part := parts[task*g.cout*g.k:][:g.cout*g.k]
+			// The taps (ky, 0 … kw−1) of a pixel are one run of kw·Cin
+			// floats in xt, and their columns of part are adjacent.
+			rowLen := g.kw * g.cin
+			for ky := range g.kh {
+				// part[:, ky·kw·Cin …] = gy · B_ky, B_ky[p][kx·Cin + ci] = xt[rowOff[p] + ky·Wp·Cin + kx·Cin + ci]
+				simd.SgemmRowsPacked(a, false, rowLen, 1, xt[ky*wp*g.cin:nb*pix], rowOff[:npix], 0, part[ky*rowLen:], g.k)
+			}
+		}
+	})
+}
+
+// pixelOffsets returns, for output pixel (i, oy, ox) of b images in
+// order, the offset of its tap (0, 0) in a pixel-major padded buffer:
+// i·pix + (stride·oy·wp + stride·ox)·cin. The tables are kept per shape, since every step
+// asks for the same few.
+func pixelOffsets(b, ho, wo, stride, wp, pix, cin int) []int {
+	key := [7]int{b, ho, wo, stride, wp, pix, cin}
+	pixelOffsetTables.Lock()
+	defer pixelOffsetTables.Unlock()
+	if off, ok := pixelOffsetTables.m[key]; ok {
+		return off
+	}
+	off := make([]int, 0, b*ho*wo)
+	for i := range b {
+		for oy := range ho {
+			for ox := range wo {
+				off = append(off, i*pix+(oy*stride*wp+ox*stride)*cin)
+			}
+		}
+	}
+	if pixelOffsetTables.m == nil {
+		pixelOffsetTables.m = map[[7]int][]int{}
+	}
+	pixelOffsetTables.m[key] = off
+	return off
+}
+
+var pixelOffsetTables struct {
+	sync.Mutex
+	m map[[7]int][]int
 }

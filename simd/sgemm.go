@@ -229,26 +229,6 @@ type bSource struct {
 	// segments of seg (a multiple of gemmMaxNR, not always of the kernel's
 	// nr), segStride apart in b (see SgemmRowsPackedSegments).
 	seg, segStride int
-	// With rowOff and transB, kSeg > 0 says that the runs along k come in
-	// segments of kSeg, segment s at kSegOff[s] from the run's offset (see
-	// SgemmRowsKSegments).
-	kSeg    int
-	kSegOff []int
-}
-
-// kPieces calls fn(p0, p1, o) for the pieces [p0, p1) of [pc, pc+kc) that
-// lie in one segment along k, o the offset of index p0 from a run's start:
-// one piece, o = pc, without k segments.
-func (s bSource) kPieces(pc, kc int, fn func(p0, p1, o int)) {
-	if s.kSeg == 0 {
-		fn(pc, pc+kc, pc)
-		return
-	}
-	for p := pc; p < pc+kc; {
-		end := min(pc+kc, (p/s.kSeg+1)*s.kSeg)
-		fn(p, end, s.kSegOff[p/s.kSeg]+p%s.kSeg)
-		p = end
-	}
 }
 
 // col is where column j of a row of B given by row offsets starts,
@@ -318,18 +298,15 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 					}
 				}
 			}
-			s.kPieces(pc, kc, func(p0, p1, o int) {
-				piece := panel[(p0-pc)*nr:]
-				if lds > 0 {
-					transposeRows(8, p1-p0, s.b[off[j]+o:], lds, piece[j:], nr)
-					return
+			if lds > 0 {
+				transposeRows(8, kc, s.b[off[j]+pc:], lds, panel[j:], nr)
+				continue
+			}
+			for r := j; r < j+g; r++ {
+				for p, v := range s.b[off[r]+pc:][:kc] {
+					panel[p*nr+r] = v
 				}
-				for r := j; r < j+g; r++ {
-					for p, v := range s.b[off[r]+o:][:p1-p0] {
-						piece[p*nr+r] = v
-					}
-				}
-			})
+			}
 		}
 	}
 }
@@ -501,6 +478,30 @@ func packBRow(nr int, src []float32, p, kc int, dst []float32) {
 		copy(d, src[full:])
 		clear(d[nc-full:])
 	}
+}
+
+// Transpose writes the rows×cols matrix src (row stride lds) transposed
+// into dst (row stride ldd): dst[p·ldd + r] = src[r·lds + p] for r < rows,
+// p < cols. It runs in assembly eight rows at a time where the CPU allows
+// (the transposition that packing uses), and panics, naming the argument,
+// when a slice is too short or a stride too small.
+func Transpose(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("simd.Transpose: negative dimension rows=%d cols=%d", rows, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if lds < cols || ldd < rows {
+		panic(fmt.Sprintf("simd.Transpose: lds=%d must be at least cols=%d and ldd=%d at least rows=%d", lds, cols, ldd, rows))
+	}
+	if need := (rows-1)*lds + cols; len(src) < need {
+		panic(fmt.Sprintf("simd.Transpose: len(src)=%d, need %d for %d rows of %d with lds=%d", len(src), need, rows, cols, lds))
+	}
+	if need := (cols-1)*ldd + rows; len(dst) < need {
+		panic(fmt.Sprintf("simd.Transpose: len(dst)=%d, need %d for %d rows of %d with ldd=%d", len(dst), need, cols, rows, ldd))
+	}
+	transposeRows(rows, cols, src, lds, dst, ldd)
 }
 
 // transposeRowsGo is the Go twin of transposeRows:

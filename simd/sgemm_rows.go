@@ -178,56 +178,6 @@ func SgemmRowsPackedSegments(a PackedA, n, segLen, segStride int, alpha float32,
 	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad}, src, beta, c, ldc)
 }
 
-// SgemmRowsKSegments is SgemmRows(false, true, …) for a B whose rows' runs
-// come in segments along k: op(B)[p][j] = b[rowOff[j] + kSegOff[p/kSeg] +
-// p%kSeg], kSeg > 0 and kSegOff holding ⌈k/kSeg⌉ segment starts. A
-// convolution's weight gradient over the output pixels of several images
-// reads its tap rows so (a segment per output row), leaving out the padding
-// a single run would cross. The bits are those of SgemmRows on B with the
-// segments laid end to end.
-func SgemmRowsKSegments(m, n, k int, alpha float32, a []float32, lda int, b []float32, rowOff []int,
-	kSeg int, kSegOff []int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("simd.SgemmRowsKSegments: negative dimension m=%d n=%d k=%d", m, n, k))
-	}
-	if kSeg <= 0 {
-		panic(fmt.Sprintf("simd.SgemmRowsKSegments: kSeg=%d, want > 0", kSeg))
-	}
-	segs := ceilDiv(k, kSeg)
-	if len(kSegOff) < segs {
-		panic(fmt.Sprintf("simd.SgemmRowsKSegments: len(kSegOff)=%d, need %d segments of %d for k=%d", len(kSegOff), segs, kSeg, k))
-	}
-	checkMatrix("a", "lda", a, m, k, lda)
-	checkMatrix("c", "ldc", c, m, n, ldc)
-	if len(rowOff) < n {
-		panic(fmt.Sprintf("simd.SgemmRowsKSegments: len(rowOff)=%d, need n=%d", len(rowOff), n))
-	}
-	lo, hi := 0, 0 // the span of b a run reads, relative to its offset
-	for s := range segs {
-		o := kSegOff[s]
-		if s == 0 || o < lo {
-			lo = o
-		}
-		hi = max(hi, o+min(kSeg, k-s*kSeg))
-	}
-	if k > 0 {
-		for j, o := range rowOff[:n] {
-			if o+lo < 0 || o+hi > len(b) {
-				panic(fmt.Sprintf("simd.SgemmRowsKSegments: row %d of b at rowOff[%d]=%d reads [%d, %d), outside len(b)=%d", j, j, o, o+lo, o+hi, len(b)))
-			}
-		}
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
-		return
-	}
-	gemmSerialB(rowsKernelFor(m), m, n, k, alpha, aSource{a: a, lda: lda},
-		bSource{transB: true, b: b, rowOff: rowOff[:n], kSeg: kSeg, kSegOff: kSegOff}, beta, c, ldc)
-}
-
 // rowsKernelFor picks SgemmRows's kernel for m rows of C: the rows kernel
 // where it pads m to clearly fewer rows than Sgemm's kernel (16, 32 or 64
 // rows against 24, 36 or 72), else Sgemm's. Both give the same bits: each

@@ -2,6 +2,7 @@ package simd
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +25,41 @@ func TestTransposeRowsMatchesGoTwin(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTranspose: the exported wrapper on slices cut to the exact length it
+// needs, and its refusals, which name the short slice or small stride.
+func TestTranspose(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range [][4]int{{8, 16, 16, 8}, {16, 8, 20, 17}, {5, 9, 9, 5}, {64, 8, 64, 64}} {
+		rows, cols, lds, ldd := c[0], c[1], c[2], c[3]
+		src := randSlice(r, (rows-1)*lds+cols)
+		dst := make([]float32, (cols-1)*ldd+rows)
+		Transpose(rows, cols, src, lds, dst, ldd)
+		for i := range rows {
+			for p := range cols {
+				if dst[p*ldd+i] != src[i*lds+p] {
+					t.Fatalf("%v: dst[%d] = %v, want src[%d] = %v", c, p*ldd+i, dst[p*ldd+i], i*lds+p, src[i*lds+p])
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		want string
+		run  func()
+	}{
+		{"len(src)=10", func() { Transpose(2, 8, make([]float32, 10), 8, make([]float32, 64), 8) }},
+		{"len(dst)=9", func() { Transpose(2, 8, make([]float32, 16), 8, make([]float32, 9), 2) }},
+		{"lds=4", func() { Transpose(2, 8, make([]float32, 16), 4, make([]float32, 16), 2) }},
+	} {
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "simd.Transpose") || !strings.Contains(msg, c.want) {
+					t.Errorf("panic %q, want one naming %q", msg, c.want)
+				}
+			}()
+			c.run()
+		}()
 	}
 }
