@@ -178,16 +178,22 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 			// masked where the ReLU's output is 0. Both passes mask it anew
 			// into a plane-sized scratch buffer, which stays in cache,
 			// rather than keeping a masked copy of the whole of gy.
+			// A fresh residual gradient is the masked gradient itself: pass
+			// 1 masks into it, and pass 2 reads it back.
+			maskInGres := relu && gres != nil && gresFresh
 			dyOf := func(i, ch int, scratch []float32) []float32 {
 				if !relu {
 					return plane(gy, i, ch)
+				}
+				if maskInGres {
+					return plane(gres, i, ch)
 				}
 				clear(scratch)
 				simd.ReluBackward(scratch, plane(gy, i, ch), plane(out.Data, i, ch))
 				return scratch
 			}
 			scratchBuf := func() []float32 {
-				if !relu {
+				if !relu || maskInGres {
 					return nil
 				}
 				return getBuf(hw)
@@ -200,14 +206,22 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 				scratch := scratchBuf()
 				for i := lo; i < hi; i++ {
 					for ch := range c {
-						d := dyOf(i, ch, scratch)
-						if gres != nil {
+						var d []float32
+						switch {
+						case maskInGres:
+							d = plane(gres, i, ch)
+							clear(d)
+							simd.ReluBackward(d, plane(gy, i, ch), plane(out.Data, i, ch))
+						case gres != nil:
+							d = dyOf(i, ch, scratch)
 							gr := plane(gres, i, ch)
 							if gresFresh {
 								copy(gr, d)
 							} else {
 								simd.Add(gr, gr, d)
 							}
+						default:
+							d = dyOf(i, ch, scratch)
 						}
 						s, dd := simd.SumDotDev(d, plane(x.Data, i, ch), mean[ch])
 						partSum[i*c+ch], partDot[i*c+ch] = float64(s), float64(dd)
