@@ -85,18 +85,19 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 	// (see parallelFor); per channel, the planes' partial sums are then
 	// added in image order, as a loop over the channel would add them.
 	planeSums := func(f func(p []float32, ch int) float32) []float64 {
-		part := make([]float64, n*c) // [N, C]
+		part := getBuf(n * c) // [N, C], float32 as the kernels return them
+		defer putBuf(part)
 		parallelFor(n, 1, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				for ch := range c {
-					part[i*c+ch] = float64(f(plane(x.Data, i, ch), ch))
+					part[i*c+ch] = f(plane(x.Data, i, ch), ch)
 				}
 			}
 		})
 		sum := make([]float64, c)
 		for i := range n {
 			for ch := range c {
-				sum[ch] += part[i*c+ch]
+				sum[ch] += float64(part[i*c+ch])
 			}
 		}
 		return sum
@@ -201,7 +202,9 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 			// Pass 1, over images: the residual's gradient, and per plane
 			// Σ dy and Σ dy·(x − mean) (Σ dy·x̂ is the latter times
 			// invStd).
-			partSum, partDot := make([]float64, n*c), make([]float64, n*c) // [N, C]
+			partSum, partDot := getBuf(n*c), getBuf(n*c) // [N, C]
+			defer putBuf(partSum)
+			defer putBuf(partDot)
 			parallelFor(n, 1, func(lo, hi int) {
 				scratch := scratchBuf()
 				for i := lo; i < hi; i++ {
@@ -224,7 +227,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 							d = dyOf(i, ch, scratch)
 						}
 						s, dd := simd.SumDotDev(d, plane(x.Data, i, ch), mean[ch])
-						partSum[i*c+ch], partDot[i*c+ch] = float64(s), float64(dd)
+						partSum[i*c+ch], partDot[i*c+ch] = s, dd
 					}
 				}
 				if scratch != nil {
@@ -237,8 +240,8 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 			for ch := range c {
 				var sdy, sdyd float64
 				for i := range n {
-					sdy += partSum[i*c+ch]
-					sdyd += partDot[i*c+ch]
+					sdy += float64(partSum[i*c+ch])
+					sdyd += float64(partDot[i*c+ch])
 				}
 				is := invStd[ch]
 				sdyx := sdyd * float64(is)
