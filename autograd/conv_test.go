@@ -1,7 +1,9 @@
 package autograd
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/brainreg/brainreg/simd"
@@ -109,27 +111,54 @@ func TestConv2dPhasedAgainstDefinition(t *testing.T) {
 		if g := newConvGeom(x, w, 2, c.pad); !g.padded() {
 			t.Fatalf("%+v does not take the padded path", c)
 		}
-		y := Conv2d(x, w, b, 2, c.pad)
-		gy := uniform(r, -1, 1, y.Shape...).Data
-		grads := gradFrom(y, gy, []*Tensor{x, w, b})
-		wy, wgx, wgw, wgb := naiveConv2d(x, w, 2, c.pad, gy)
-		for o := range wy {
-			wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%c.cout])
+		checkConvAgainstDefinition(t, fmt.Sprintf("%+v", c), r, x, w, b, 2, c.pad)
+	}
+}
+
+// checkConvAgainstDefinition runs Conv2d(x, w, b, stride, pad) forward and
+// backward (a random output gradient from r) and compares the output and
+// the three gradients with naiveConv2d's.
+func checkConvAgainstDefinition(t *testing.T, label string, r *rand.Rand, x, w, b *Tensor, stride, pad int) {
+	t.Helper()
+	y := Conv2d(x, w, b, stride, pad)
+	gy := uniform(r, -1, 1, y.Shape...).Data
+	grads := gradFrom(y, gy, []*Tensor{x, w, b})
+	wy, wgx, wgw, wgb := naiveConv2d(x, w, stride, pad, gy)
+	for o := range wy {
+		wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%w.Shape[0]])
+	}
+	for _, v := range []struct {
+		what string
+		got  []float32
+		want []float64
+	}{{"y", y.Data, wy}, {"gx", grads[0], wgx}, {"gw", grads[1], wgw}, {"gb", grads[2], wgb}} {
+		if len(v.got) != len(v.want) {
+			t.Fatalf("%s %s: %d values, want %d", label, v.what, len(v.got), len(v.want))
 		}
-		for _, v := range []struct {
-			what string
-			got  []float32
-			want []float64
-		}{{"y", y.Data, wy}, {"gx", grads[0], wgx}, {"gw", grads[1], wgw}, {"gb", grads[2], wgb}} {
-			if len(v.got) != len(v.want) {
-				t.Fatalf("%+v %s: %d values, want %d", c, v.what, len(v.got), len(v.want))
-			}
-			for i := range v.want {
-				if math.Abs(float64(v.got[i])-v.want[i]) > 1e-4*(1+math.Abs(v.want[i])) {
-					t.Fatalf("%+v %s[%d] = %v, want %v", c, v.what, i, v.got[i], v.want[i])
-				}
+		for i := range v.want {
+			if math.Abs(float64(v.got[i])-v.want[i]) > 1e-4*(1+math.Abs(v.want[i])) {
+				t.Fatalf("%s %s[%d] = %v, want %v", label, v.what, i, v.got[i], v.want[i])
 			}
 		}
+	}
+}
+
+// Layers whose weight gradient runs on simd.Conv3x3WeightGrad16 (16 output
+// channels, 3×3, stride 1), against the definition; the path is forced on,
+// so that builds without the assembly run it on the Go twin.
+func TestConv2dDirectWeightGrad16AgainstDefinition(t *testing.T) {
+	prev := useDirectWeightGrad16
+	useDirectWeightGrad16 = true
+	defer func() { useDirectWeightGrad16 = prev }()
+	r := newRand(31)
+	for _, c := range []struct{ n, cin, h, w int }{{convWeightGradImages + 3, 4, 9, 10}, {2, 2, 8, 32}} {
+		x := uniform(r, -1, 1, c.n, c.cin, c.h, c.w).SetRequiresGrad(true)
+		w := uniform(r, -1, 1, 16, c.cin, 3, 3).SetRequiresGrad(true)
+		b := uniform(r, -1, 1, 16).SetRequiresGrad(true)
+		if g := newConvGeom(x, w, 1, 1); !g.padded() || !g.directWeightGrad16() {
+			t.Fatalf("%+v does not take the direct weight gradient", c)
+		}
+		checkConvAgainstDefinition(t, fmt.Sprintf("%+v", c), r, x, w, b, 1, 1)
 	}
 }
 
@@ -145,24 +174,7 @@ func TestConv2dGridRowsDirectAgainstDefinition(t *testing.T) {
 		if g := newConvGeom(x, w, c.stride, 1); !g.padded() || !g.gridRowsDirect() {
 			t.Fatalf("%+v does not write its output rows directly", c)
 		}
-		y := Conv2d(x, w, b, c.stride, 1)
-		gy := uniform(r, -1, 1, y.Shape...).Data
-		grads := gradFrom(y, gy, []*Tensor{x, w, b})
-		wy, wgx, wgw, wgb := naiveConv2d(x, w, c.stride, 1, gy)
-		for o := range wy {
-			wy[o] += float64(b.Data[o/(y.Shape[2]*y.Shape[3])%c.cout])
-		}
-		for _, v := range []struct {
-			what string
-			got  []float32
-			want []float64
-		}{{"y", y.Data, wy}, {"gx", grads[0], wgx}, {"gw", grads[1], wgw}, {"gb", grads[2], wgb}} {
-			for i := range v.want {
-				if math.Abs(float64(v.got[i])-v.want[i]) > 1e-4*(1+math.Abs(v.want[i])) {
-					t.Fatalf("%+v %s[%d] = %v, want %v", c, v.what, i, v.got[i], v.want[i])
-				}
-			}
-		}
+		checkConvAgainstDefinition(t, fmt.Sprintf("%+v", c), r, x, w, b, c.stride, 1)
 	}
 }
 
@@ -172,6 +184,7 @@ func TestConv2dPaddedDeterministicAcrossThreads(t *testing.T) {
 	for _, c := range []struct{ cin, cout, h, w, k, stride, pad int }{
 		{5, 6, 9, 8, 3, 1, 1}, {5, 6, 16, 18, 3, 2, 1}, {5, 6, 16, 16, 1, 2, 0},
 		{2, 4, 9, 8, 3, 1, 1},  // weight gradient by dot products
+		{4, 16, 9, 8, 3, 1, 1}, // weight gradient by simd.Conv3x3WeightGrad16 where it runs in assembly
 		{3, 5, 3, 32, 3, 1, 1}, // output rows written directly
 	} {
 		r := newRand(31)

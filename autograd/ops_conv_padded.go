@@ -407,12 +407,67 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 	tasks := ceilDiv(g.n, convWeightGradImages)
 	parts := getBuf(tasks * g.cout * g.k) // per task: [Cout, (ky, kx, ci)]
 	defer putBuf(parts)
-	if g.cout <= convDotChannels && g.cout%4 == 0 && g.k%6 == 0 {
+	switch {
+	case g.directWeightGrad16():
+		conv2dDirectWeightParts16(g, x, gy, parts)
+	case g.cout <= convDotChannels && g.cout%4 == 0 && g.k%6 == 0:
 		conv2dDotWeightParts(g, x, gy, parts)
-	} else {
+	default:
 		conv2dPixelMajorWeightParts(g, x, gy, parts)
 	}
 	addWeightParts(g, tasks, parts, gw)
+}
+
+// directWeightGrad16 reports whether the layer's weight gradient runs on
+// simd.Conv3x3WeightGrad16: 3×3, stride 1, padding 1, 16 output channels,
+// an even number of input channels, and the kernel in assembly (AVX-512).
+// A variable so that tests can force the other paths.
+var useDirectWeightGrad16 = simd.HasConv3x3WeightGrad16()
+
+func (g convGeom) directWeightGrad16() bool {
+	return useDirectWeightGrad16 && g.kh == 3 && g.kw == 3 && g.stride == 1 && g.pad == 1 &&
+		g.cout == 16 && g.cin%2 == 0 && g.samePlane()
+}
+
+// conv2dDirectWeightParts16 computes the partial weight gradients of a
+// layer that directWeightGrad16 accepts, task by task: each image's input
+// is padded channel-major as in the forward pass, its output gradient
+// transposed to pixel-major ([H·W, 16]), and simd.Conv3x3WeightGrad16 adds
+// each pair of input channels' 18 tap sums over the image into the task's
+// accumulators, [Cin/2][18][16], images in order. On 16-channel 32×32
+// layers (64 images, one thread) it took 1.2 ms where the dot products
+// took 2.4 ms.
+func conv2dDirectWeightParts16(g convGeom, x, gy, parts []float32) {
+	p := g.paddedLayout(g.cin, 1)
+	const b = convWeightGradImages
+	const pairAcc = 2 * 9 * 16 // one channel pair's sums
+	parallelFor(ceilDiv(g.n, b), 1, func(lo, hi int) {
+		xp, gyT, acc := getBuf(p.size), getBuf(g.hwo*16), getBuf(g.cin/2*pairAcc)
+		defer putBuf(xp)
+		defer putBuf(gyT)
+		defer putBuf(acc)
+		for task := lo; task < hi; task++ {
+			i0 := task * b
+			clear(acc)
+			for i := i0; i < min(i0+b, g.n); i++ {
+				g.padGroup(p, g.cin, x, i, g.n, xp)
+				simd.Transpose(16, g.hwo, gy[i*16*g.hwo:], g.hwo, gyT, 16)
+				for pair := range g.cin / 2 {
+					simd.Conv3x3WeightGrad16(acc[pair*pairAcc:], gyT, xp[2*pair*p.chanLen:], xp[(2*pair+1)*p.chanLen:], p.wq, g.h, g.w)
+				}
+			}
+			// part[co, (ky, kx, ci)] from acc[ci/2][(ci%2·9 + tap)·16 + co]
+			part := parts[task*g.cout*g.k:][:g.cout*g.k]
+			for ci := range g.cin {
+				for t := range 9 {
+					src := acc[ci/2*pairAcc+(ci%2*9+t)*16:][:16]
+					for co, v := range src {
+						part[co*g.k+t*g.cin+ci] = v
+					}
+				}
+			}
+		}
+	})
 }
 
 // conv2dDotWeightParts computes the partial weight gradients of the padded
