@@ -181,11 +181,18 @@ func (g convGeom) scatterImage(p paddedGeom, c int, src, dst []float32, chanStri
 				copy(dst[ci*chanStride+(y+p.top)*p.wq+p.left:][:g.w], srow)
 				continue
 			}
+			// Row y goes to row y/2 of the phase planes (y mod 2, ·):
+			// its even pixels to b = 0, its odd ones to b = 1.
 			a, u := y&1, y>>1
-			for b := range 2 {
-				if ph := p.phase[a][b]; ph >= 0 {
-					simd.GatherEven(dst[ci*chanStride+ph*phaseStride+(u+p.top)*p.wq+p.left:][:g.w/2], srow[b:])
-				}
+			row := dst[ci*chanStride+(u+p.top)*p.wq+p.left:]
+			ph0, ph1 := p.phase[a][0], p.phase[a][1]
+			switch {
+			case ph0 >= 0 && ph1 >= 0:
+				simd.Deinterleave(row[ph0*phaseStride:][:g.w/2], row[ph1*phaseStride:][:g.w/2], srow)
+			case ph0 >= 0:
+				simd.GatherEven(row[ph0*phaseStride:][:g.w/2], srow)
+			case ph1 >= 0:
+				simd.GatherEven(row[ph1*phaseStride:][:g.w/2], srow[1:])
 			}
 		}
 	}
@@ -368,12 +375,15 @@ func conv2dPhasedBackwardInput(g convGeom, w, gy, gx []float32, fresh bool) {
 					for y := range g.h {
 						grow := gx[(((i0+b)*g.cin+ci)*g.h+y)*g.w:][:g.w]
 						a, u := y&1, y>>1
-						for bx := range 2 {
-							ph := p.phase[a][bx]
-							if ph < 0 {
-								continue
-							}
-							simd.AddToEven(grow[bx:], xp[ci*p.chanLen+ph*p.plane+(u+p.top)*p.wq+p.left+b*p.colStride:][:g.w/2])
+						row := xp[ci*p.chanLen+(u+p.top)*p.wq+p.left+b*p.colStride:]
+						ph0, ph1 := p.phase[a][0], p.phase[a][1]
+						switch {
+						case ph0 >= 0 && ph1 >= 0:
+							simd.AddInterleaved(grow, row[ph0*p.plane:][:g.w/2], row[ph1*p.plane:][:g.w/2])
+						case ph0 >= 0:
+							simd.AddToEven(grow, row[ph0*p.plane:][:g.w/2])
+						case ph1 >= 0:
+							simd.AddToEven(grow[1:], row[ph1*p.plane:][:g.w/2])
 						}
 					}
 				}

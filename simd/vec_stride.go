@@ -29,6 +29,24 @@ func AddToEven(dst, src []float32) {
 	addToEven(dst, src)
 }
 
+// Deinterleave splits src into its even and odd elements: even[v] =
+// src[2·v], odd[v] = src[2·v+1]. It panics unless len(odd) == len(even)
+// and len(src) == 2·len(even).
+func Deinterleave(even, odd, src []float32) {
+	sameLen("Deinterleave", "odd", len(odd), len(even))
+	sameLen("Deinterleave", "src", len(src), 2*len(even))
+	deinterleave(even, odd, src)
+}
+
+// AddInterleaved adds even and odd back into alternate elements of dst:
+// dst[2·v] += even[v], dst[2·v+1] += odd[v]. It panics unless len(odd) ==
+// len(even) and len(dst) == 2·len(even).
+func AddInterleaved(dst, even, odd []float32) {
+	sameLen("AddInterleaved", "odd", len(odd), len(even))
+	sameLen("AddInterleaved", "dst", len(dst), 2*len(even))
+	addInterleaved(dst, even, odd)
+}
+
 // The Go twins.
 
 func gatherEvenGo(dst, src []float32) {
@@ -40,5 +58,20 @@ func gatherEvenGo(dst, src []float32) {
 func addToEvenGo(dst, src []float32) {
 	for v, s := range src {
 		dst[2*v] += s
+	}
+}
+
+func deinterleaveGo(even, odd, src []float32) {
+	odd = odd[:len(even)]
+	for v := range even {
+		even[v], odd[v] = src[2*v], src[2*v+1]
+	}
+}
+
+func addInterleavedGo(dst, even, odd []float32) {
+	odd = odd[:len(even)]
+	for v, e := range even {
+		dst[2*v] += e
+		dst[2*v+1] += odd[v]
 	}
 }

@@ -14,6 +14,36 @@ func gatherEvenAsm(dst, src []float32)
 //go:noescape
 func addToEvenAsm(dst, src []float32)
 
+// deinterleaveAsm is deinterleaveGo for len(even) a multiple of 8.
+//
+//go:noescape
+func deinterleaveAsm(even, odd, src []float32)
+
+// addInterleavedAsm is addInterleavedGo for len(even) a multiple of 8.
+//
+//go:noescape
+func addInterleavedAsm(dst, even, odd []float32)
+
+func deinterleave(even, odd, src []float32) {
+	n := split8(len(even))
+	if !useAsm || n == 0 {
+		deinterleaveGo(even, odd, src)
+		return
+	}
+	deinterleaveAsm(even[:n], odd[:n], src[:2*n])
+	deinterleaveGo(even[n:], odd[n:], src[2*n:])
+}
+
+func addInterleaved(dst, even, odd []float32) {
+	n := split8(len(even))
+	if !useAsm || n == 0 {
+		addInterleavedGo(dst, even, odd)
+		return
+	}
+	addInterleavedAsm(dst[:2*n], even[:n], odd[:n])
+	addInterleavedGo(dst[2*n:], even[n:], odd[n:])
+}
+
 func gatherEven(dst, src []float32) {
 	n := split8(min(len(dst), len(src)/2)) // outputs in whole 16-float blocks of src
 	if !useAsm || n == 0 {

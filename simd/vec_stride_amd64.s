@@ -63,3 +63,65 @@ ae1:
 aeDone:
 	VZEROUPPER
 	RET
+
+// func deinterleaveAsm(even, odd, src []float32)
+TEXT ·deinterleaveAsm(SB), NOSPLIT, $0-72
+	MOVQ even_base+0(FP), DI
+	MOVQ even_len+8(FP), CX
+	MOVQ odd_base+24(FP), DX
+	MOVQ src_base+48(FP), SI
+	SHRQ $3, CX
+
+di1:
+	TESTQ   CX, CX
+	JE      diDone
+	VMOVUPS (SI), Y0                // s0 … s7
+	VMOVUPS 32(SI), Y1              // s8 … s15
+	VSHUFPS $0x88, Y1, Y0, Y2       // s0 s2 s8 s10 | s4 s6 s12 s14
+	VSHUFPS $0xDD, Y1, Y0, Y3       // s1 s3 s9 s11 | s5 s7 s13 s15
+	VPERMPD $0xD8, Y2, Y2           // s0 s2 s4 … s14
+	VPERMPD $0xD8, Y3, Y3           // s1 s3 s5 … s15
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	DECQ    CX
+	JMP     di1
+
+diDone:
+	VZEROUPPER
+	RET
+
+// func addInterleavedAsm(dst, even, odd []float32)
+TEXT ·addInterleavedAsm(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ even_base+24(FP), SI
+	MOVQ even_len+32(FP), CX
+	MOVQ odd_base+48(FP), DX
+	SHRQ $3, CX
+
+ai1:
+	TESTQ      CX, CX
+	JE         aiDone
+	VMOVUPS    (SI), Y0             // e0 … e7
+	VMOVUPS    (DX), Y1             // o0 … o7
+	VUNPCKLPS  Y1, Y0, Y2           // e0 o0 e1 o1 | e4 o4 e5 o5
+	VUNPCKHPS  Y1, Y0, Y3           // e2 o2 e3 o3 | e6 o6 e7 o7
+	VPERM2F128 $0x20, Y3, Y2, Y4    // e0 o0 … e3 o3
+	VPERM2F128 $0x31, Y3, Y2, Y5    // e4 o4 … e7 o7
+	VMOVUPS    (DI), Y6
+	VMOVUPS    32(DI), Y7
+	VADDPS     Y4, Y6, Y6           // dst + value, in the Go twin's order
+	VADDPS     Y5, Y7, Y7
+	VMOVUPS    Y6, (DI)
+	VMOVUPS    Y7, 32(DI)
+	ADDQ       $32, SI
+	ADDQ       $32, DX
+	ADDQ       $64, DI
+	DECQ       CX
+	JMP        ai1
+
+aiDone:
+	VZEROUPPER
+	RET

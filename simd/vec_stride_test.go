@@ -70,6 +70,31 @@ func TestGatherEvenAndAddToEven(t *testing.T) {
 	}
 }
 
+// TestDeinterleaveAndAddInterleaved: the exported functions give the Go
+// twins' bits for every length, and Deinterleave's halves are src's even and
+// odd elements.
+func TestDeinterleaveAndAddInterleaved(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 70 {
+		src := strideValues(rng, 2*n)
+		even, odd := make([]float32, n), make([]float32, n)
+		Deinterleave(even, odd, src)
+		for v := range n {
+			if math.Float32bits(even[v]) != math.Float32bits(src[2*v]) || math.Float32bits(odd[v]) != math.Float32bits(src[2*v+1]) {
+				t.Fatalf("Deinterleave n=%d: [%d] = %v, %v; src has %v, %v", n, v, even[v], odd[v], src[2*v], src[2*v+1])
+			}
+		}
+		dst := strideValues(rng, 2*n)
+		dstGo := append([]float32(nil), dst...)
+		e, o := strideValues(rng, n), strideValues(rng, n)
+		AddInterleaved(dst, e, o)
+		addInterleavedGo(dstGo, e, o)
+		if i := sameBits(dst, dstGo); i >= 0 {
+			t.Fatalf("AddInterleaved n=%d: [%d] = %v, Go twin %v", n, i, dst[i], dstGo[i])
+		}
+	}
+}
+
 // TestStrideCopiesRefuseShortSlices: the length checks name the function
 // and the slice.
 func TestStrideCopiesRefuseShortSlices(t *testing.T) {
@@ -79,6 +104,8 @@ func TestStrideCopiesRefuseShortSlices(t *testing.T) {
 	}{
 		{"GatherEven", func() { GatherEven(make([]float32, 4), make([]float32, 6)) }},
 		{"AddToEven", func() { AddToEven(make([]float32, 6), make([]float32, 4)) }},
+		{"Deinterleave", func() { Deinterleave(make([]float32, 4), make([]float32, 4), make([]float32, 7)) }},
+		{"AddInterleaved", func() { AddInterleaved(make([]float32, 8), make([]float32, 4), make([]float32, 3)) }},
 	} {
 		func() {
 			defer func() {
