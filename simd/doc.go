@@ -7,7 +7,11 @@
 // kernels of the autodiff core's hot loops (Axpy, Dot, Scale, Add, Mul, Sum,
 // Max, Relu, ReluBackward, and for batch norm SumSqDev, SumDotDev,
 // ScaleShift and AddAffine2, one pass each where a sequence of the others
-// took several; in assembly on amd64 only, the Go twins elsewhere). SgemmBF16NT is a reduced-precision product for
+// took several; in assembly on amd64 only, the Go twins elsewhere), the
+// copies of a stride-2 convolution's phase planes (Deinterleave,
+// AddInterleaved, GatherEven, AddToEven), Transpose, and
+// Conv3x3WeightGrad16, a direct weight-gradient kernel for 3×3 layers with
+// 16 output channels (AVX-512). SgemmBF16NT is a reduced-precision product for
 // callers that choose it: operands rounded to bfloat16 (ToBF16), sums in
 // float32, about twice Sgemm's speed on CPUs with AVX-512 BF16 (BF16Path).
 //
