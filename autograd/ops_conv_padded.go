@@ -428,11 +428,15 @@ func conv2dPaddedBackwardWeight(g convGeom, x, gy, gw []float32) {
 	addWeightParts(g, tasks, parts, gw)
 }
 
-// directWeightGrad16 reports whether the layer's weight gradient runs on
-// simd.Conv3x3WeightGrad16: 3×3, stride 1, padding 1, 16 output channels,
-// an even number of input channels, and the kernel in assembly (AVX-512).
-// A variable so that tests can force the other paths.
+// useDirectWeightGrad16 says whether layers that directWeightGrad16 fits
+// take simd.Conv3x3WeightGrad16: where it runs in assembly (AVX-512). A
+// variable so that tests can force the path on, to run it on the Go twin
+// elsewhere.
 var useDirectWeightGrad16 = simd.HasConv3x3WeightGrad16()
+
+// directWeightGrad16 reports whether the layer's weight gradient runs on
+// simd.Conv3x3WeightGrad16: 3×3, stride 1, padding 1, 16 output channels
+// and an even number of input channels, with useDirectWeightGrad16.
 
 func (g convGeom) directWeightGrad16() bool {
 	return useDirectWeightGrad16 && g.kh == 3 && g.kw == 3 && g.stride == 1 && g.pad == 1 &&
@@ -445,8 +449,8 @@ func (g convGeom) directWeightGrad16() bool {
 // transposed to pixel-major ([H·W, 16]), and simd.Conv3x3WeightGrad16 adds
 // each pair of input channels' 18 tap sums over the image into the task's
 // accumulators, [Cin/2][18][16], images in order. On 16-channel 32×32
-// layers (64 images, one thread) it took 1.2 ms where the dot products
-// took 2.4 ms.
+// layers (64 images, one thread) it took 2.09 ms where the dot products
+// took 2.3–2.4 ms.
 func conv2dDirectWeightParts16(g convGeom, x, gy, parts []float32) {
 	p := g.paddedLayout(g.cin, 1)
 	const b = convWeightGradImages
@@ -566,9 +570,10 @@ func addWeightParts(g convGeom, tasks int, parts, gw []float32) {
 //
 // in which taps (ky, 0 … kw−1) of output pixel (i, oy, ox) read their
 // channels as one run of kw·Cin floats, at the pixel's offset
-// i·Hp·Wp·Cin + (s·oy·Wp + s·ox)·Cin (s the stride) plus ky·Wp·Cin. Their block of the gradient, part[:, ky] = gy: [Cout, pixels] ·
-// B_ky: [pixels, kw·Cin], is then one product whose B rows are read in
-// place (simd.SgemmRowsPacked), with gy's rows packed once for all kh. The
+// i·Hp·Wp·Cin + (s·oy·Wp + s·ox)·Cin (s the stride) plus ky·Wp·Cin. Their
+// block of the gradient, part[:, ky] = gy: [Cout, pixels] · B_ky:
+// [pixels, kw·Cin], is then one product whose B rows are read in place
+// (simd.SgemmRowsPacked), with gy's rows packed once for all kh. The
 // column-major alternative transposes every tap's rows while packing: nine
 // times the image's data instead of once.
 func conv2dPixelMajorWeightParts(g convGeom, x, gy, parts []float32) {
@@ -613,8 +618,8 @@ func conv2dPixelMajorWeightParts(g convGeom, x, gy, parts []float32) {
 
 // pixelOffsets returns, for output pixel (i, oy, ox) of b images in
 // order, the offset of its tap (0, 0) in a pixel-major padded buffer:
-// i·pix + (stride·oy·wp + stride·ox)·cin. The tables are kept per shape, since every step
-// asks for the same few.
+// i·pix + (stride·oy·wp + stride·ox)·cin. The tables are kept per shape,
+// since every step asks for the same few.
 func pixelOffsets(b, ho, wo, stride, wp, pix, cin int) []int {
 	key := [7]int{b, ho, wo, stride, wp, pix, cin}
 	pixelOffsetTables.Lock()

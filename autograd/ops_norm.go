@@ -182,6 +182,12 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 			// A fresh residual gradient is the masked gradient itself: pass
 			// 1 masks into it, and pass 2 reads it back.
 			maskInGres := relu && gres != nil && gresFresh
+			// maskInto writes plane (i, ch)'s masked gradient to d.
+			maskInto := func(d []float32, i, ch int) []float32 {
+				clear(d)
+				simd.ReluBackward(d, plane(gy, i, ch), plane(out.Data, i, ch))
+				return d
+			}
 			dyOf := func(i, ch int, scratch []float32) []float32 {
 				if !relu {
 					return plane(gy, i, ch)
@@ -189,9 +195,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 				if maskInGres {
 					return plane(gres, i, ch)
 				}
-				clear(scratch)
-				simd.ReluBackward(scratch, plane(gy, i, ch), plane(out.Data, i, ch))
-				return scratch
+				return maskInto(scratch, i, ch)
 			}
 			scratchBuf := func() []float32 {
 				if !relu || maskInGres {
@@ -212,9 +216,7 @@ func batchNorm2d(op string, x, gamma, beta *Tensor, st *BatchNormStats, training
 						var d []float32
 						switch {
 						case maskInGres:
-							d = plane(gres, i, ch)
-							clear(d)
-							simd.ReluBackward(d, plane(gy, i, ch), plane(out.Data, i, ch))
+							d = maskInto(plane(gres, i, ch), i, ch)
 						case gres != nil:
 							d = dyOf(i, ch, scratch)
 							gr := plane(gres, i, ch)
