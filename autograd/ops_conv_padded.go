@@ -34,9 +34,12 @@ var convPaddedPixels = 64
 // output the input's size (k = 2·pad + 1), or stride 2 on even planes with
 // the output half the input's size (3×3 with padding 1, 1×1 without: the
 // first layer of a ResNet stage and its shortcut). The choice depends on the
-// layer's shape only.
+// layer's shape only, not on the number of images: a single image takes the
+// same path as a batch, so that its input gradient has the same bits alone
+// and in a batch (the column-matrix path sums the taps in another order),
+// which nn/attack's batched attacks rely on.
 func (g convGeom) padded() bool {
-	if g.hwo < convPaddedPixels || g.n < 2 {
+	if g.hwo < convPaddedPixels {
 		return false
 	}
 	switch g.stride {
