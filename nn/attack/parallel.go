@@ -54,6 +54,9 @@ const (
 	streamPGD uint64 = iota + 1
 	streamSearch
 	streamBoundary
+	streamAPGD
+	streamSquare
+	streamFMN
 )
 
 // imageRand is the random generator of image i in the given stream:
