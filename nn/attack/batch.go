@@ -169,8 +169,12 @@ func (b *batcher) gradient(x []float32, n int, obj Objective, labels, targets []
 	return loss, logits, grad
 }
 
-// gather copies image idx[k] of src ([N][d]) to row k of dst ([len(idx)][d]).
+// gather copies image idx[k] of src ([N][d]) to row k of dst and returns
+// dst[:len(idx)·d], allocating a new slice when dst is too short.
 func gather(dst, src []float32, d int, idx []int) []float32 {
+	if cap(dst) < len(idx)*d {
+		dst = make([]float32, len(idx)*d)
+	}
 	dst = dst[:len(idx)*d]
 	for k, i := range idx {
 		copy(dst[k*d:(k+1)*d], src[i*d:(i+1)*d])
