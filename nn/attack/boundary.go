@@ -23,7 +23,12 @@ type BoundaryConfig struct {
 	SourceWindow    int     `json:"source_window"`    // checks of the full proposal per adaptation; default 10
 	InitTries       int     `json:"init_tries"`       // uniform-noise images tried as a start; default 50
 	InitSearch      int     `json:"init_search"`      // bisection steps of the blend towards the image; default 20
-	Seed            uint64  `json:"seed"`             // image i draws from (Seed, i)
+	// The walk stops early once ConvergeWindow steps have shrunk the
+	// distance by less than the fraction ConvergeTol; Steps is then only a
+	// cap. ConvergeWindow 0 never stops early.
+	ConvergeWindow int     `json:"converge_window"`
+	ConvergeTol    float64 `json:"converge_tol"` // default 1e-3 when ConvergeWindow > 0
+	Seed           uint64  `json:"seed"`         // image i draws from (Seed, i)
 }
 
 func (c BoundaryConfig) withDefaults() BoundaryConfig {
@@ -46,11 +51,16 @@ func (c BoundaryConfig) withDefaults() BoundaryConfig {
 	def(&c.SourceWindow, 10)
 	def(&c.InitTries, 50)
 	def(&c.InitSearch, 20)
+	if c.ConvergeWindow > 0 {
+		deff(&c.ConvergeTol, 1e-3)
+	}
 	return c
 }
 
 func (c BoundaryConfig) validate() error {
 	switch {
+	case c.ConvergeWindow < 0 || c.ConvergeTol < 0:
+		return fmt.Errorf("attack: boundary converge_window %d, converge_tol %v: want ≥ 0", c.ConvergeWindow, c.ConvergeTol)
 	case c.Steps < 0 || c.StatsEvery < 1 || c.SphericalWindow < 1 || c.SourceWindow < 1 || c.InitTries < 0 || c.InitSearch < 0:
 		return fmt.Errorf("attack: boundary steps %d, stats_every %d, windows %d and %d, init_tries %d, init_search %d: "+
 			"want counts ≥ 0 and stats_every and windows ≥ 1",
@@ -69,6 +79,7 @@ type BoundaryResult struct {
 	L2, Linf []float64 // [N]: distance of Adv from the image; 0 for misclassified clean images, +Inf when not found
 	InitL2   []float64 // [N]: L2 distance of the starting point, after the blend search
 	Queries  []int     // [N]: model decisions spent
+	Steps    []int     // [N]: walk steps taken (fewer than the cap when it converged)
 }
 
 // Boundary runs the Boundary attack on every image on threads goroutines.
@@ -82,13 +93,6 @@ type BoundaryResult struct {
 // sizes adapt to the success rates. Only misclassified points are ever kept,
 // and the distance never grows.
 func Boundary(ctx context.Context, m Model, im Images, starts Images, cfg BoundaryConfig, threads int) (*BoundaryResult, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	if err := im.Validate(); err != nil {
-		return nil, err
-	}
 	if starts.Len() > 0 {
 		if err := starts.Validate(); err != nil {
 			return nil, fmt.Errorf("starting images: %w", err)
@@ -97,14 +101,55 @@ func Boundary(ctx context.Context, m Model, im Images, starts Images, cfg Bounda
 			return nil, fmt.Errorf("attack: starting images of shape %v for images of shape %v", starts.Shape, im.Shape)
 		}
 	}
+	return boundary(ctx, m, im, starts, nil, cfg, threads)
+}
+
+// BoundaryFrom runs the Boundary attack from given misclassified points:
+// adv ([N][C][H][W], pixels in [0, 1]) holds for every image the best
+// adversarial point that other attacks found, or the clean image itself
+// where they found none, and those images start from noise as in Boundary
+// (without the fallback of other test images). Starting points that the
+// model classifies correctly are refused. Since only misclassified points
+// that are closer are ever kept, the attack can only shrink the distance:
+// it refines what the gradient attacks found, and its InitL2 is their
+// distance.
+func BoundaryFrom(ctx context.Context, m Model, im Images, adv []float32, cfg BoundaryConfig, threads int) (*BoundaryResult, error) {
+	if len(adv) != len(im.X) {
+		return nil, fmt.Errorf("attack: %d starting pixel values for %d images of shape %v", len(adv), im.Len(), im.Shape)
+	}
+	for i, v := range adv {
+		if !(v >= 0 && v <= 1) {
+			return nil, fmt.Errorf("attack: starting pixel %d of image %d is %v, outside [0, 1]", i%im.Size(), i/im.Size(), v)
+		}
+	}
+	return boundary(ctx, m, im, Images{Shape: im.Shape}, adv, cfg, threads)
+}
+
+func boundary(ctx context.Context, m Model, im Images, starts Images, from []float32, cfg BoundaryConfig, threads int) (*BoundaryResult, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := im.Validate(); err != nil {
+		return nil, err
+	}
 	n, d := im.Len(), im.Size()
 	res := &BoundaryResult{Adv: make([]float32, len(im.X)), Found: make([]bool, n), L2: make([]float64, n),
-		Linf: make([]float64, n), InitL2: make([]float64, n), Queries: make([]int, n)}
+		Linf: make([]float64, n), InitL2: make([]float64, n), Queries: make([]int, n), Steps: make([]int, n)}
 	err := forEach(ctx, n, threads, func(w *worker, i int) error {
 		b := &boundaryRun{m: m, w: w, shape: im.Shape, label: im.Labels[i], cfg: cfg,
 			rng: imageRand(cfg.Seed, streamBoundary, i), x0: im.At(i), adv: res.Adv[i*d : (i+1)*d]}
-		res.Found[i], res.InitL2[i] = b.run(starts)
-		res.Queries[i] = b.queries
+		if from != nil && Distance(Linf, from[i*d:(i+1)*d], b.x0) > 0 {
+			copy(b.adv, from[i*d:(i+1)*d])
+			if !b.misclassified(b.adv)[0] {
+				return fmt.Errorf("attack: the starting point of image %d is classified correctly", i)
+			}
+			res.Found[i], res.InitL2[i] = true, Distance(L2, b.adv, b.x0)
+			b.walk()
+		} else {
+			res.Found[i], res.InitL2[i] = b.run(starts)
+		}
+		res.Queries[i], res.Steps[i] = b.queries, b.steps
 		if res.Found[i] {
 			res.L2[i], res.Linf[i] = Distance(L2, b.adv, b.x0), Distance(Linf, b.adv, b.x0)
 		} else {
@@ -129,6 +174,7 @@ type boundaryRun struct {
 	x0      []float32 // the image
 	adv     []float32 // the best misclassified point so far (output)
 	queries int
+	steps   int // walk steps taken
 	pred    [2]int
 	buf     []float32 // one or two images to classify
 }
@@ -223,7 +269,15 @@ func (b *boundaryRun) walk() {
 	sphCand, cand := make([]float32, d), make([]float32, d)
 	sphF, candF := make([]float64, d), make([]float64, d)
 	best := Distance(L2, b.adv, b.x0)
+	windowStart := best // the distance ConvergeWindow steps ago
 	for step := range c.Steps {
+		if c.ConvergeWindow > 0 && step > 0 && step%c.ConvergeWindow == 0 {
+			if windowStart-best < c.ConvergeTol*windowStart {
+				return
+			}
+			windowStart = best
+		}
+		b.steps = step + 1
 		// The direction from the current point to the image, and its length.
 		srcNorm := 0.0
 		for j := range eta {

@@ -134,3 +134,49 @@ func TestBoundaryStartsFromOtherImages(t *testing.T) {
 		}
 	}
 }
+
+// Started from APGD's adversarial points at 1.5× the known minimal L2
+// perturbation of the linear problem, the Boundary attack refines them to
+// within 1 % of the minimum, never below it, never farther than its start,
+// and stops by its convergence rule before the step cap.
+func TestBoundaryFromRefinesToMinimum(t *testing.T) {
+	l, im := linearProblem(6, 9)
+	m := l.model()
+	ctx := context.Background()
+	adv := make([]float32, len(im.X))
+	for i := range im.Len() {
+		one := Images{X: im.At(i), Shape: im.Shape, Labels: im.Labels[i : i+1]}
+		r, err := APGD(ctx, m, one, APGDConfig{Norm: L2, Eps: 1.5 * l.minimal(L2, one.X), Steps: 10, Seed: 1}, 1)
+		if err != nil || !r.Fooled[0] {
+			t.Fatalf("image %d: APGD at 1.5× the minimum found nothing (%v)", i, err)
+		}
+		copy(adv[i*64:(i+1)*64], r.Adv)
+	}
+	cfg := BoundaryConfig{Steps: 20000, ConvergeWindow: 500, Seed: 2}
+	r, err := BoundaryFrom(ctx, m, im, adv, cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range im.Len() {
+		want := l.minimal(L2, im.At(i))
+		if !r.Found[i] || r.InitL2[i] != Distance(L2, adv[i*64:(i+1)*64], im.At(i)) {
+			t.Errorf("image %d: found %v, start %v, not APGD's point", i, r.Found[i], r.InitL2[i])
+		}
+		if r.L2[i] < want*(1-1e-5) || r.L2[i] > 1.01*want || r.L2[i] > r.InitL2[i] {
+			t.Errorf("image %d: %.6g from a start at %.6g; minimum %.6g", i, r.L2[i], r.InitL2[i], want)
+		}
+		if r.Steps[i] >= cfg.Steps {
+			t.Errorf("image %d: ran to the cap of %d steps without converging", i, cfg.Steps)
+		}
+		t.Logf("image %d: minimum %.5g, start %.5g, end %.5g after %d steps", i, want, r.InitL2[i], r.L2[i], r.Steps[i])
+	}
+	// A start that the model classifies correctly is refused.
+	if _, err := BoundaryFrom(ctx, m, im, im.X[:len(im.X)-1], cfg, 1); err == nil {
+		t.Error("a start of the wrong length accepted")
+	}
+	bad := append([]float32(nil), im.X...)
+	bad[3] += 1e-3 // image 0, still on its side of the boundary
+	if _, err := BoundaryFrom(ctx, m, im, bad, cfg, 1); err == nil {
+		t.Error("a correctly classified start accepted")
+	}
+}
