@@ -119,6 +119,7 @@ type modelRun struct {
 type runFlags struct {
 	preset, out, neural, alphas, kinds, simPrec *string
 	seeds, epochs, threads                      *int
+	trainOnly                                   *bool
 	data                                        cifar.Options
 }
 
@@ -133,6 +134,8 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 		epochs:  fs.Int("epochs", 0, "training epochs (default: the preset's)"),
 		threads: fs.Int("threads", 0, "goroutines for the kernels (default: all cores, or SLURM_CPUS_PER_TASK)"),
 		simPrec: fs.String("similarity-precision", "fp32", precisionUsage),
+		trainOnly: fs.Bool("train-only", false, "build the targets and train every model, then stop before the robustness evaluation "+
+			"and the report (a later run with the same flags reuses the models)"),
 	}
 	f.data.AddFlags(fs)
 	return f
@@ -201,6 +204,13 @@ func runPipeline(ctx context.Context, args []string) error {
 	}
 	fmt.Fprint(os.Stderr, versionText())
 	start := time.Now()
+	if *f.trainOnly {
+		if err := trainAll(ctx, cfg, *f.out, *f.neural, f.data, os.Stderr); err != nil {
+			return err
+		}
+		fmt.Printf("trained every model in %s; %s in all\n", *f.out, time.Since(start).Round(time.Second))
+		return nil
+	}
 	reportDir, err := pipeline(ctx, cfg, *f.out, *f.neural, f.data, os.Stderr)
 	if err != nil {
 		return err
@@ -228,6 +238,30 @@ func pipeline(ctx context.Context, cfg pipelineConfig, out, neuralDir string, da
 		}
 	}
 	return writeReportOf(p, runs)
+}
+
+// trainAll builds the targets and trains every unit's model, as pipeline
+// does, without the transfer examples, the evaluation and the report.
+func trainAll(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer) error {
+	p, err := prepare(ctx, cfg, out, neuralDir, dataOpt, log, false)
+	if err != nil {
+		return err
+	}
+	for _, u := range units(cfg) {
+		if u.Kind == kindTruth && !p.tsum.Simulated {
+			continue
+		}
+		tc := p.trainConfig(u)
+		dir, err := runio.StageDir(p.out, "train", tc)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", u.Kind, u.Alpha, tc.Seed, dir)
+		if _, _, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]}); err != nil {
+			return fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
+		}
+	}
+	return nil
 }
 
 // prepared is what every unit of an experiment shares: the data, the
