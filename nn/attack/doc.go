@@ -1,10 +1,24 @@
 // Package attack measures how robust a classifier is to small input
-// perturbations: projected gradient descent (PGD, Madry et al. 2018) in L∞
-// and L2 with robust accuracy at several sizes, the minimal perturbation of
-// each image by a binary search over the PGD size, the decision-based
-// Boundary attack (Brendel, Rauber and Bethge 2018), and transfer of
-// adversarial examples from one model to others (a check against gradient
-// masking).
+// perturbations, in L∞ and L2, with the attacks of AutoAttack's protocol
+// (Croce and Hein 2020) and the minimal-norm attacks that measure how far
+// each image is from the decision boundary:
+//
+//   - APGD (apgd.go): step-size-free PGD with momentum on the cross-entropy
+//     (APGD-CE), the DLR loss, or the targeted DLR loss towards the most
+//     likely other classes (APGD-T);
+//   - FMN (fmn.go, Pintor et al. 2021): the smallest adversarial
+//     perturbation per image, by adaptive norm constraints;
+//   - Square (square.go, Andriushchenko et al. 2020): score-based random
+//     search that uses no gradients, the check against gradient masking;
+//   - the Boundary attack (boundary.go, Brendel et al. 2018), decision
+//     based, which BoundaryFrom starts from the best point the gradient
+//     attacks found and refines until it converges;
+//   - Ensemble (ensemble.go): robust accuracy at ε as AutoAttack's standard
+//     version (robust only if every attack fails) and, per image, the
+//     smallest perturbation any attack found;
+//   - older tools kept for transfer sets and comparison: fixed-step PGD
+//     (Madry et al. 2018), its binary search for minimal perturbations,
+//     and transfer of adversarial examples from one model to others.
 //
 // # Units
 //
@@ -22,15 +36,18 @@
 // max|δ| ≤ ε exactly for L∞, and ‖δ‖₂ ≤ ε up to the float64 rounding of the
 // norm for L2.
 //
-// # Parallelism and determinism
+// # Batches, parallelism and determinism
 //
-// Attacks run image by image, on a fixed number of goroutines that take the
-// next image when they are done with one. Each goroutine has its own tape,
-// so that the forward passes (evaluation mode) and autograd.Grad calls of
-// different images share only the read-only parameters. Everything random
-// in the attack of image i is drawn from a generator seeded by (seed, i), so
-// the results do not depend on the number of goroutines or on which
-// goroutine took which image. Images are attacked one at a time (batch 1):
-// on the small ResNet that is the fastest per image, and an image's result
-// then cannot depend on which other images shared its batch.
+// APGD, FMN and Square run many images per forward and backward pass
+// (batch.go): the backward pass is seeded with each image's own ∂loss/∂z,
+// and a network in evaluation mode gives each image the same logits and
+// input gradient, to the bit, alone and in a batch (autograd chooses its
+// convolution paths by the layer's shape, not by the number of images).
+// Everything random in the attack of image i is drawn from a generator
+// seeded by (seed, i), and an image leaves its batch when it is done
+// without changing the others' computations. So an image's result depends
+// on neither the batch it shared, nor the batch size, nor the number of
+// goroutines (the tests check all three to the bit). Batches, and the
+// per-image attacks (PGD, Boundary), run on a fixed number of goroutines
+// that each take the next piece of work with their own tapes.
 package attack
