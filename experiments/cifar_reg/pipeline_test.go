@@ -38,7 +38,9 @@ func TestSmokePipeline(t *testing.T) {
 					Kind     string
 					Accuracy []float64
 				}
-				Minimal []struct{ Method string }
+				Adversarial []struct {
+					Attacks []struct{ Name string }
+				}
 			}
 		}
 	}
@@ -52,7 +54,7 @@ func TestSmokePipeline(t *testing.T) {
 	kinds := map[string]bool{}
 	for _, m := range res.Models {
 		kinds[m.Kind] = true
-		if m.Robustness == nil || len(m.Robustness.Noise) != 3 || len(m.Robustness.Minimal) != 4 {
+		if m.Robustness == nil || len(m.Robustness.Noise) != 3 || len(m.Robustness.Adversarial) != 2 {
 			t.Fatalf("%s: incomplete robustness %+v", m.Kind, m.Robustness)
 		}
 		for _, c := range m.Robustness.Noise {
@@ -67,13 +69,14 @@ func TestSmokePipeline(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"results.csv", "summary.md", "plots/noise_gaussian.png", "plots/noise_gaussian.svg",
-		"plots/minimal_linf_pgd_search.png", "plots/minimal_l2_boundary.svg"} {
+		"plots/robust_linf.png", "plots/robust_l2.svg"} { // minimal_*.png only with a common image set
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Fatalf("report file %s: %v", f, err)
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
-	if !strings.Contains(string(md), "## Outcome") || !strings.Contains(string(md), "the neural target") {
+	if !strings.Contains(string(md), "## Outcome") || !strings.Contains(string(md), "## Paired tests") ||
+		!strings.Contains(string(md), "**neural α=20 against baseline:**") || !strings.Contains(string(md), "## Soundness checks") {
 		t.Fatalf("summary.md lacks the outcome:\n%s", md)
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/brainreg/brainreg/experiments/internal/report"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/nn/attack"
 	"github.com/brainreg/brainreg/nn/checkpoint"
 )
 
@@ -59,20 +60,16 @@ func (g *group) noise(kind robust.NoiseKind) (levels []float64, accs [][]float64
 	return levels, accs
 }
 
-// minimal returns the per-seed medians and the pooled per-image distances of
-// one method and norm.
-func (g *group) minimal(method, norm string) (medians, pooled []float64) {
+// medians returns the per-seed median minimal perturbation in the norm
+// over each model's correctly classified attacked images.
+func (g *group) medians(norm string) []float64 {
+	var out []float64
 	for _, r := range g.runs {
-		for _, m := range r.Robustness.Minimal {
-			if m.Method == method && m.Norm.String() == norm {
-				medians = append(medians, float64(m.Median))
-				for _, d := range m.Dist {
-					pooled = append(pooled, float64(d))
-				}
-			}
+		if nr := normResultOf(r, norm); nr != nil {
+			out = append(out, float64(nr.MedianCorrect))
 		}
 	}
-	return medians, pooled
+	return out
 }
 
 // noiseAtLevel returns the mean and SEM over seeds of the accuracy at level
@@ -100,8 +97,9 @@ var noiseKinds = []robust.NoiseKind{robust.Gaussian, robust.Uniform, robust.Salt
 
 func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*modelRun) error {
 	gs := groupRuns(runs)
+	cmp := compareGroups(gs)
 	if err := runio.WriteJSON(filepath.Join(dir, "results.json"), map[string]any{
-		"config": cfg, "target": tsum, "models": runs, "written": time.Now().UTC().Format(time.RFC3339),
+		"config": cfg, "target": tsum, "models": runs, "statistics": cmp, "written": time.Now().UTC().Format(time.RFC3339),
 	}); err != nil {
 		return err
 	}
@@ -142,23 +140,48 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 			return err
 		}
 	}
-	for _, method := range []string{"pgd_search", "boundary"} {
-		for _, norm := range []string{"linf", "l2"} {
-			var names []string
-			var groups [][]float64
-			for _, g := range gs {
-				if _, pooled := g.minimal(method, norm); len(pooled) > 0 {
-					names, groups = append(names, g.name), append(groups, pooled)
+	for _, cs := range cmp.Common {
+		var names []string
+		var groups [][]float64
+		for _, g := range gs {
+			names, groups = append(names, g.name), append(groups, g.perImage(cs))
+		}
+		if err := report.BoxPlot(filepath.Join(plots, "minimal_"+cs.Norm),
+			fmt.Sprintf("minimal adversarial %s perturbation (attack ensemble, %d images all models classify correctly)",
+				strings.ToUpper(cs.Norm), len(cs.Images)), "size (pixels in [0,1])", names, groups, true); err != nil {
+			return err
+		}
+	}
+	for _, norm := range attackNorms {
+		var series []report.Series
+		for _, g := range gs {
+			var curves [][]float64
+			var eps []float64
+			for _, r := range g.runs {
+				if nr := normResultOf(r, norm); nr != nil && len(nr.CurveEps) > 0 {
+					eps, curves = nr.CurveEps, append(curves, nr.CurveAccuracy)
 				}
 			}
-			if len(groups) == 0 {
+			if len(curves) == 0 {
 				continue
 			}
-			if err := report.BoxPlot(filepath.Join(plots, "minimal_"+norm+"_"+method),
-				fmt.Sprintf("minimal adversarial %s perturbation (%s)", strings.ToUpper(norm), method), "size (pixels in [0,1])",
-				names, groups, true); err != nil {
-				return err
+			sr := report.Series{Name: g.name, X: eps}
+			for i := range eps {
+				col := make([]float64, len(curves))
+				for k := range curves {
+					col[k] = curves[k][i]
+				}
+				m, e := report.MeanSEM(col)
+				sr.Y, sr.Err = append(sr.Y, m), append(sr.Err, e)
 			}
+			series = append(series, sr)
+		}
+		if len(series) == 0 {
+			continue
+		}
+		if err := report.LinePlot(filepath.Join(plots, "robust_"+norm), fmt.Sprintf("robust accuracy against %s size (attack ensemble; mean ± SEM over seeds)", strings.ToUpper(norm)),
+			"ε (pixels in [0,1])", "robust accuracy", series); err != nil {
+			return err
 		}
 	}
 	trade, series := alphaTrade(gs)
@@ -168,7 +191,7 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 			return err
 		}
 	}
-	return checkpoint.WriteFileAtomic(filepath.Join(dir, "summary.md"), []byte(summaryMarkdown(cfg, tsum, gs, trade)))
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, "summary.md"), []byte(summaryMarkdown(cfg, tsum, gs, trade, cmp)))
 }
 
 // tradeStats are the figures of one group in the α trade: mean and SEM
@@ -183,8 +206,7 @@ func (g *group) tradeStats(mid, last int) tradeStats {
 	t.clean, t.cleanErr = report.MeanSEM(g.clean())
 	t.mid, t.midErr = g.noiseAtLevel(robust.Gaussian, mid)
 	t.last, t.lastErr = g.noiseAtLevel(robust.Gaussian, last)
-	meds, _ := g.minimal("pgd_search", "linf")
-	t.medLinf, _ = report.MeanSEM(meds)
+	t.medLinf, _ = report.MeanSEM(g.medians("linf"))
 	return t
 }
 
@@ -248,7 +270,7 @@ func alphaTrade(gs []*group) (string, []report.Series) {
 		slices.SortFunc(gk, func(a, c *group) int { return cmp.Compare(a.alpha, c.alpha) })
 		if b.Len() == 0 {
 			b.WriteString("## The trade set by α\n\nMean ± SEM over seeds; Δ is the difference from the baseline's mean, in points. Plot: plots/alpha_trade.png.\n\n")
-			fmt.Fprintf(&b, "| model | seeds | clean | Δ clean | Gaussian σ = %g | Δ | Gaussian σ = %g | Δ | median L∞ (PGD search) |\n", levels[mid], levels[last])
+			fmt.Fprintf(&b, "| model | seeds | clean | Δ clean | Gaussian σ = %g | Δ | Gaussian σ = %g | Δ | median minimal L∞ (correct images) |\n", levels[mid], levels[last])
 			b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 			if base != nil {
 				b.WriteString(row(base, bs))
@@ -291,8 +313,8 @@ func writeCSV(path string, runs []*modelRun) error {
 				header = append(header, fmt.Sprintf("%s_%g", c.Kind, l))
 			}
 		}
-		for _, m := range runs[0].Robustness.Minimal {
-			header = append(header, fmt.Sprintf("median_%s_%s", m.Norm, m.Method))
+		for _, nr := range runs[0].Robustness.Adversarial {
+			header = append(header, fmt.Sprintf("robust_accuracy_%s_%g", nr.Norm, nr.Eps), fmt.Sprintf("median_minimal_%s_correct", nr.Norm))
 		}
 	}
 	b.WriteString(strings.Join(header, ",") + "\n")
@@ -304,8 +326,8 @@ func writeCSV(path string, runs []*modelRun) error {
 					row = append(row, fmt.Sprintf("%.4f", a))
 				}
 			}
-			for _, m := range r.Robustness.Minimal {
-				row = append(row, fmt.Sprintf("%.6g", float64(m.Median)))
+			for _, nr := range r.Robustness.Adversarial {
+				row = append(row, fmt.Sprintf("%.4f", nr.RobustAccuracy), fmt.Sprintf("%.6g", float64(nr.MedianCorrect)))
 			}
 		}
 		b.WriteString(strings.Join(row, ",") + "\n")
@@ -314,8 +336,8 @@ func writeCSV(path string, runs []*modelRun) error {
 }
 
 // summaryMarkdown writes the tables and plain statements of the outcome;
-// trade is alphaTrade's section ("" for none).
-func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade string) string {
+// trade is alphaTrade's section ("" for none), cmp the statistics.
+func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade string, cmp *comparisons) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# cifar_reg run, preset %s\n\n", cfg.Preset)
 	fmt.Fprintf(&b, "Model %s, %d epochs, batch %d, %d seed(s); similarity penalty with %d pairs a step, α ∈ %v; target preset %s.\n\n",
@@ -331,134 +353,293 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade
 			tsum.OraclePredVsRepeatMeanR, tsum.OracleSingleVsOtherMeansR)
 	}
 
-	b.WriteString("## Accuracy and robustness (mean ± SEM over seeds)\n\n")
-	maxLevel := map[robust.NoiseKind]float64{}
+	b.WriteString(evaluationText(cfg.Robust))
+	b.WriteString("## Accuracy and noise robustness (mean ± SEM over seeds)\n\n")
+	b.WriteString("Mean accuracy over levels is the area under the accuracy-against-level curve divided by the range of levels.\n\n")
 	header := "| model | seeds | clean | "
+	type col struct {
+		kind  robust.NoiseKind
+		level int // -1: mean over levels
+	}
+	var cols []col
 	for _, nk := range noiseKinds {
+		var levels []float64
 		for _, g := range gs {
-			if levels, _ := g.noise(nk); len(levels) > 0 {
-				maxLevel[nk] = levels[len(levels)-1]
+			if l, _ := g.noise(nk); len(l) > 0 {
+				levels = l
 				break
 			}
 		}
-		if l, ok := maxLevel[nk]; ok {
-			header += fmt.Sprintf("%s %g | ", nk, l)
+		if len(levels) == 0 {
+			continue
+		}
+		cols = append(cols, col{nk, -1})
+		header += fmt.Sprintf("%s mean over 0–%g | ", nk, levels[len(levels)-1])
+		if nk == robust.Gaussian {
+			for k, l := range levels {
+				if l == 0.05 || l == 0.1 {
+					cols = append(cols, col{nk, k})
+					header += fmt.Sprintf("Gaussian σ = %g (Δ clean) | ", l)
+				}
+			}
 		}
 	}
-	header += "median L∞ (PGD search) | median L2 (PGD search) | median L∞ (boundary) | median L2 (boundary) | γ (stem, stages) |"
 	b.WriteString(header + "\n|" + strings.Repeat("---|", strings.Count(header, "|")-1) + "\n")
 	for _, g := range gs {
 		m, e := report.MeanSEM(g.clean())
 		fmt.Fprintf(&b, "| %s | %d | %s | ", g.name, len(g.runs), pct(m, e, len(g.runs)))
-		for _, nk := range noiseKinds {
-			if _, ok := maxLevel[nk]; !ok {
-				continue
+		for _, c := range cols {
+			levels, accs := g.noise(c.kind)
+			var v, off []float64
+			for si, a := range accs {
+				if c.level < 0 {
+					v = append(v, report.MeanOverRange(levels, a))
+				} else {
+					v = append(v, a[c.level])
+					off = append(off, a[c.level]-g.runs[si].Robustness.CleanAccuracy)
+				}
 			}
-			_, accs := g.noise(nk)
-			var last []float64
-			for _, a := range accs {
-				last = append(last, a[len(a)-1])
-			}
-			m, e := report.MeanSEM(last)
-			fmt.Fprintf(&b, "%s | ", pct(m, e, len(last)))
-		}
-		for _, mn := range [][2]string{{"pgd_search", "linf"}, {"pgd_search", "l2"}, {"boundary", "linf"}, {"boundary", "l2"}} {
-			meds, _ := g.minimal(mn[0], mn[1])
-			m, e := report.MeanSEM(meds)
-			switch len(meds) {
-			case 0:
-				b.WriteString("– | ")
-			case 1:
-				fmt.Fprintf(&b, "%.4g | ", m)
-			default:
-				fmt.Fprintf(&b, "%.4g ± %.2g | ", m, e)
+			m, e := report.MeanSEM(v)
+			if c.level < 0 {
+				fmt.Fprintf(&b, "%s | ", pct(m, e, len(v)))
+			} else {
+				o, _ := report.MeanSEM(off)
+				fmt.Fprintf(&b, "%s (%+.1f) | ", pct(m, e, len(v)), 100*o)
 			}
 		}
-		if len(g.runs[0].Gamma) > 0 {
-			var gm []string
-			for _, v := range g.runs[0].Gamma {
-				gm = append(gm, fmt.Sprintf("%.2f", v))
-			}
-			fmt.Fprintf(&b, "%s |\n", strings.Join(gm, " "))
-		} else {
-			b.WriteString("– |\n")
-		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\nThe paper's table (median minimal perturbation over 1,000 test images, ResNet-18, real mouse V1): neural 0.0034 / 0.13, shuffled 0.0030 / 0.11, other network 0.0028 / 0.11, baseline 0.0025 / 0.09 (L∞ / L2).\n\n")
+	b.WriteString("\n")
 
+	if len(cmp.Robust) > 0 {
+		b.WriteString("## Adversarial robustness (attack ensemble)\n\n")
+		b.WriteString("Robust accuracy: an image counts as robust only if every attack fails within ε (mean ± SEM over seeds; each attack's own accuracy in brackets). ")
+		b.WriteString("Minimal perturbation: per image the smallest adversarial perturbation any attack found; medians over the images every model classifies correctly, with bootstrap 95 % intervals over images.\n\n")
+		for _, norm := range attackNorms {
+			var cs *commonSet
+			for i := range cmp.Common {
+				if cmp.Common[i].Norm == norm {
+					cs = &cmp.Common[i]
+				}
+			}
+			first := true
+			for _, rs := range cmp.Robust {
+				if rs.Norm != norm {
+					continue
+				}
+				if first {
+					fmt.Fprintf(&b, "**%s**", strings.ToUpper(norm))
+					if cs != nil {
+						fmt.Fprintf(&b, " (common set: %d of %d attacked images", len(cs.Images), cs.Attacked)
+						if cs.Infinite > 0 {
+							fmt.Fprintf(&b, "; %d more dropped because some model's attacks found no adversarial", cs.Infinite)
+						}
+						b.WriteString(")")
+					}
+					fmt.Fprintf(&b, "\n\n| model | robust accuracy at ε = %g | by attack | median minimal %s [95 %% CI] |\n|---|---|---|---|\n", rs.Eps, strings.ToUpper(norm))
+					first = false
+				}
+				var parts []string
+				names := make([]string, 0, len(rs.Attacks))
+				for name := range rs.Attacks {
+					names = append(names, name)
+				}
+				slices.Sort(names)
+				for _, name := range names {
+					parts = append(parts, fmt.Sprintf("%s %.1f%%", name, 100*rs.Attacks[name]))
+				}
+				med := "–"
+				for _, ms := range cmp.Minimal {
+					if ms.Group == rs.Group && ms.Norm == norm {
+						med = fmt.Sprintf("%.4g [%.4g, %.4g]", ms.Median, ms.CILow, ms.CIHigh)
+					}
+				}
+				n := 0
+				for _, g := range gs {
+					if g.name == rs.Group {
+						n = len(g.runs)
+					}
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", rs.Group, pct(rs.Mean, rs.SEM, n), strings.Join(parts, ", "), med)
+			}
+			if !first {
+				b.WriteString("\n")
+			}
+		}
+		b.WriteString("The paper's table (median minimal perturbation over 1,000 test images, ResNet-18, real mouse V1, its own attacks): neural 0.0034 / 0.13, shuffled 0.0030 / 0.11, other network 0.0028 / 0.11, baseline 0.0025 / 0.09 (L∞ / L2).\n\n")
+	}
+	b.WriteString(checksText(gs))
 	b.WriteString(trade) // "" unless a target was trained at several α
+	b.WriteString("## Paired tests\n\n")
+	b.WriteString(testsText(cmp))
 	b.WriteString("## Outcome\n\n")
-	b.WriteString(outcome(gs, maxLevel))
-	b.WriteString("\nPlots: plots/noise_*.png (accuracy against noise level), plots/minimal_*.png (distributions of minimal perturbations). Numbers: results.csv, results.json.\n")
+	b.WriteString(outcome(gs, cmp))
+	b.WriteString("\nPlots: plots/noise_*.png (accuracy against noise level), plots/minimal_*.png (minimal perturbations over the common image set), plots/robust_*.png (robust accuracy against ε). Numbers: results.csv, results.json (statistics under \"statistics\").\n")
 	return b.String()
 }
 
-// outcome states plainly whether the neural target beat the baseline and
-// the shuffled control (at the same α) under the strongest Gaussian noise
-// and under attack, for every α the neural target was trained at.
-func outcome(gs []*group, maxLevel map[robust.NoiseKind]float64) string {
-	var neurals []*group
-	var base *group
-	shuffled := map[float64]*group{}
-	for _, g := range gs {
-		switch g.kind {
-		case kindNeural:
-			neurals = append(neurals, g)
-		case kindBaseline:
-			base = g
-		case kindShuffled:
-			shuffled[g.alpha] = g
-		}
-	}
-	if len(neurals) == 0 || base == nil {
-		return "Not both a neural and a baseline model in this run: no comparison.\n"
-	}
+// evaluationText says which evaluation the figures come from.
+func evaluationText(c robust.Config) string {
 	var b strings.Builder
-	at := func(g *group) float64 {
-		_, accs := g.noise(robust.Gaussian)
-		var last []float64
-		for _, a := range accs {
-			last = append(last, a[len(a)-1])
+	b.WriteString("## Evaluation\n\n")
+	fmt.Fprintf(&b, "Noise on the first %s test images. ", countOrAll(c.NoiseImages))
+	if c.AttackImages > 0 {
+		fmt.Fprintf(&b, "Attacks on the first %d test images, in each norm in this order (AutoAttack's protocol): ", c.AttackImages)
+		for _, e := range []attack.EnsembleConfig{c.Linf, c.L2} {
+			var parts []string
+			if e.APGDCE != nil {
+				parts = append(parts, fmt.Sprintf("APGD-CE (%d steps, %d run)", e.APGDCE.Steps, max(e.APGDCE.Restarts, 1)))
+			}
+			if e.APGDT != nil {
+				parts = append(parts, fmt.Sprintf("APGD-T (%d steps, top %d classes)", e.APGDT.Steps, e.APGDT.Targets))
+			}
+			if e.FMN != nil {
+				parts = append(parts, fmt.Sprintf("FMN (%d steps)", e.FMN.Steps))
+			}
+			if e.Square != nil {
+				parts = append(parts, fmt.Sprintf("Square (%d queries)", e.Square.Queries))
+			}
+			if e.Boundary != nil {
+				parts = append(parts, fmt.Sprintf("the Boundary attack from the best point found (at most %d steps, stopping when %d steps gain less than %g)",
+					e.Boundary.Steps, e.Boundary.ConvergeWindow, max(e.Boundary.ConvergeTol, 1e-3)))
+			}
+			fmt.Fprintf(&b, "%s at ε = %g: %s. ", strings.ToUpper(e.Norm.String()), e.Eps, strings.Join(parts, ", "))
 		}
-		m, _ := report.MeanSEM(last)
-		return m
 	}
-	med := func(g *group) float64 {
-		meds, _ := g.minimal("pgd_search", "linf")
-		m, _ := report.MeanSEM(meds)
-		return m
+	b.WriteString("\n\n")
+	return b.String()
+}
+
+func countOrAll(n int) string {
+	if n <= 0 {
+		return "all"
 	}
-	compare := func(what string, n, o float64, other string, asPercent bool) {
-		verdict := "does not beat"
-		if n > o {
-			verdict = "beats"
-		}
-		f := func(v float64) string { return fmt.Sprintf("%.4g", v) }
-		if asPercent {
-			f = func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
-		}
-		fmt.Fprintf(&b, "- %s: the neural target (%s) %s %s (%s).\n", what, f(n), verdict, other, f(o))
-	}
-	for _, neural := range neurals {
-		if len(neurals) > 1 {
-			fmt.Fprintf(&b, "At α = %g:\n\n", neural.alpha)
-		}
-		shuf := shuffled[neural.alpha]
-		if l, ok := maxLevel[robust.Gaussian]; ok {
-			compare(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(base), "the baseline", true)
-			if shuf != nil {
-				compare(fmt.Sprintf("Gaussian noise σ = %g, accuracy", l), at(neural), at(shuf), "the shuffled control", true)
+	return fmt.Sprint(n)
+}
+
+// checksText lists the soundness checks of every model, with a warning
+// line for each failure.
+func checksText(gs []*group) string {
+	var b strings.Builder
+	type tally struct{ pass, all int }
+	counts := map[string]*tally{}
+	var order []string
+	var warnings []string
+	for _, g := range gs {
+		for _, r := range g.runs {
+			if r.Robustness == nil {
+				continue
+			}
+			for _, c := range r.Robustness.Checks {
+				key := c.Name + " (" + c.Norm + ")"
+				if counts[key] == nil {
+					counts[key] = &tally{}
+					order = append(order, key)
+				}
+				counts[key].all++
+				if c.Passed {
+					counts[key].pass++
+				} else {
+					warnings = append(warnings, fmt.Sprintf("- **WARNING** %s seed %d, %s: %s", g.name, r.Seed, key, c.Detail))
+				}
 			}
 		}
-		compare("Median minimal L∞ perturbation (PGD search; larger is more robust)", med(neural), med(base), "the baseline", false)
-		if shuf != nil {
-			compare("Median minimal L∞ perturbation (PGD search; larger is more robust)", med(neural), med(shuf), "the shuffled control", false)
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	b.WriteString("## Soundness checks (Carlini et al. 2019)\n\n")
+	b.WriteString("zero_at_large_eps: accuracy reaches 0 at a large ε; doubled_budget: twice the APGD steps and restarts lower robust accuracy by at most 1 point; black_box_no_better: Square fools at most 1 % of the images the white-box attacks left robust; transfer_weaker: examples transferred from the baseline are weaker than the model's own white-box attacks.\n\n")
+	for _, k := range order {
+		fmt.Fprintf(&b, "- %s: passed for %d of %d models\n", k, counts[k].pass, counts[k].all)
+	}
+	for _, w := range warnings {
+		b.WriteString(w + "\n")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// testsText is the table of paired tests.
+func testsText(cmp *comparisons) string {
+	if len(cmp.Comparisons) == 0 {
+		return "No neural model and comparison group in this run.\n\n"
+	}
+	var b strings.Builder
+	b.WriteString("Per image (minimal perturbations over the common set): Wilcoxon signed-rank test, the difference of medians with a paired bootstrap 95 % interval, the rank-biserial correlation r and the share of images where the first model needs the larger perturbation. ")
+	b.WriteString("Per seed (noise): paired t-test over seeds, mean difference with its 95 % interval.\n\n")
+	b.WriteString("| comparison | measure | difference | test | p | effect |\n|---|---|---|---|---|---|\n")
+	for _, c := range cmp.Comparisons {
+		name := c.A + " vs " + c.B
+		for _, m := range c.Minimal {
+			fmt.Fprintf(&b, "| %s | median minimal %s (%d images) | %+.3g [%.3g, %.3g] | Wilcoxon | %.3g | r = %+.2f, larger on %.0f%% |\n",
+				name, strings.ToUpper(m.Norm), m.Images, m.MedianDiff, m.CILow, m.CIHigh, m.Wilcoxon.P, m.Wilcoxon.RankBiserial, 100*m.Wilcoxon.FractionGreater)
 		}
-		nc, _ := report.MeanSEM(neural.clean())
-		bc, _ := report.MeanSEM(base.clean())
-		fmt.Fprintf(&b, "- Clean accuracy: neural %.2f%%, baseline %.2f%% (cost %.2f points).\n", 100*nc, 100*bc, 100*(bc-nc))
-		if len(neurals) > 1 {
-			b.WriteString("\n")
+		for _, n := range c.Noise {
+			if n.Test == nil {
+				fmt.Fprintf(&b, "| %s | %s, %s | %+.1f points | – | – | %s |\n", name, n.Kind, n.Measure, 100*(n.A-n.B), n.Note)
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %s, %s | %+.1f [%+.1f, %+.1f] points | paired t (%d seeds) | %.3g | dz = %+.2f |\n",
+				name, n.Kind, n.Measure, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, n.Test.CohenDz)
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// outcome states plainly, per comparison of the neural target with the
+// baseline and with each control, what the paired tests say at the 5 %
+// level: larger, smaller, or no significant difference, and where no test
+// was possible.
+func outcome(gs []*group, cmp *comparisons) string {
+	if len(cmp.Comparisons) == 0 {
+		return "Not both a neural and a comparison model in this run: no comparison.\n"
+	}
+	var b strings.Builder
+	for _, c := range cmp.Comparisons {
+		fmt.Fprintf(&b, "**%s against %s:**\n\n", c.A, c.B)
+		for _, m := range c.Minimal {
+			v := verdict(m.Wilcoxon.P, m.Wilcoxon.RankBiserial)
+			switch v {
+			case "larger":
+				fmt.Fprintf(&b, "- Minimal %s perturbations: the neural target's are larger (more robust; Wilcoxon p = %.3g over %d images, difference of medians %+.3g [%.3g, %.3g]).\n",
+					strings.ToUpper(m.Norm), m.Wilcoxon.P, m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+			case "smaller":
+				fmt.Fprintf(&b, "- Minimal %s perturbations: the neural target's are smaller (less robust; Wilcoxon p = %.3g over %d images, difference of medians %+.3g [%.3g, %.3g]).\n",
+					strings.ToUpper(m.Norm), m.Wilcoxon.P, m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+			default:
+				fmt.Fprintf(&b, "- Minimal %s perturbations: no significant difference (Wilcoxon p = %.3g over %d images, difference of medians %+.3g [%.3g, %.3g]).\n",
+					strings.ToUpper(m.Norm), m.Wilcoxon.P, m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+			}
+		}
+		for _, n := range c.Noise {
+			if n.Test == nil {
+				fmt.Fprintf(&b, "- %s noise, %s: %.1f%% against %.1f%%; %s, so no claim.\n", n.Kind, n.Measure, 100*n.A, 100*n.B, n.Note)
+				continue
+			}
+			v := verdict(n.Test.P, n.Test.MeanDiff)
+			word := map[string]string{"larger": "higher", "smaller": "lower", "no significant difference": "no significant difference", "untested": "untested"}[v]
+			if v == "larger" || v == "smaller" {
+				fmt.Fprintf(&b, "- %s noise, %s: %s with the neural target (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g).\n",
+					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P)
+			} else {
+				fmt.Fprintf(&b, "- %s noise, %s: %s (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g).\n",
+					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P)
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, n := range gs {
+		if n.kind != kindNeural {
+			continue
+		}
+		for _, base := range gs {
+			if base.kind == kindBaseline {
+				nc, _ := report.MeanSEM(n.clean())
+				bc, _ := report.MeanSEM(base.clean())
+				fmt.Fprintf(&b, "- Clean accuracy: %s %.2f%%, baseline %.2f%% (cost %.2f points).\n", n.name, 100*nc, 100*bc, 100*(bc-nc))
+			}
 		}
 	}
 	return b.String()

@@ -80,15 +80,12 @@ func pipelinePreset(name string) (pipelineConfig, error) {
 	case "quick":
 		// About an hour on 2 cores: a reduced simulation (4 scans × 1,000
 		// neurons, 2,000 stimuli), 3 epochs of the small ResNet per model,
-		// and a lighter robustness evaluation (PGD at two sizes per norm,
-		// minimal perturbations of 50 images, Boundary on 20).
+		// and the quick robustness evaluation (APGD-CE, APGD-T and FMN on
+		// 200 test images, robust.Quick).
 		c.TargetPreset, c.Seeds = "default", 1
 		c.Train, _ = trainer.Preset("quick")
 		c.Train.Epochs = 3
 		c.Robust = robust.Quick()
-		c.Robust.LinfEps, c.Robust.L2Eps = []float64{0.002, 0.008}, []float64{0.1, 0.4}
-		c.Robust.MinimalImages, c.Robust.BoundaryImages, c.Robust.Boundary.Steps = 50, 20, 300
-		c.Robust.TransferLinfEps, c.Robust.TransferL2Eps = []float64{0.004}, []float64{0.2}
 	case "paper":
 		c.TargetPreset, c.Seeds = "paper", 5
 		c.Train, _ = trainer.Preset("paper")

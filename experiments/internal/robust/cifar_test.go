@@ -70,10 +70,10 @@ func TestEvaluateSmokeCIFAR(t *testing.T) {
 	if res.CleanAccuracy != 1 {
 		t.Errorf("clean accuracy %v with the network's own predictions as labels", res.CleanAccuracy)
 	}
-	for _, mr := range res.Minimal {
-		for i, d := range mr.Dist {
+	for _, nr := range res.Adversarial {
+		for i, d := range nr.Minimal {
 			if !(d > 0) || math.IsInf(float64(d), 1) {
-				t.Errorf("%s %v image %d: minimal perturbation %v of a correctly classified image", mr.Method, mr.Norm, i, d)
+				t.Errorf("%v image %d: minimal perturbation %v of a correctly classified image", nr.Norm, i, d)
 			}
 		}
 	}
@@ -82,8 +82,11 @@ func TestEvaluateSmokeCIFAR(t *testing.T) {
 			t.Errorf("%s: accuracy %v at level 0 on %d images, clean %v", c.Kind, c.Accuracy[0], c.Images, res.CleanAccuracy)
 		}
 	}
-	t.Logf("smoke evaluation on CIFAR-10 in %v; clean accuracy on its own labels %.3g; minimal %+v",
-		time.Since(start).Round(time.Millisecond), res.CleanAccuracy, res.Minimal)
+	for _, c := range res.Checks {
+		t.Logf("check %s (%s) passed %v: %s", c.Name, c.Norm, c.Passed, c.Detail)
+	}
+	t.Logf("smoke evaluation on CIFAR-10 in %v; clean accuracy on its own labels %.3g; adversarial %+v",
+		time.Since(start).Round(time.Millisecond), res.CleanAccuracy, res.Adversarial)
 }
 
 // briefTrain trains the small ResNet for a few Adam steps on the first

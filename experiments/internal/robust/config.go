@@ -2,6 +2,7 @@ package robust
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/brainreg/brainreg/nn/attack"
 )
@@ -12,98 +13,132 @@ type Config struct {
 	Noise       NoiseConfig `json:"noise"`
 	NoiseImages int         `json:"noise_images"` // first test images for the noise curves; 0: all
 
-	// PGD robust accuracy: PGD's Eps and Norm are set from the lists.
-	PGD       attack.PGDConfig `json:"pgd"`
-	LinfEps   []float64        `json:"linf_eps"`
-	L2Eps     []float64        `json:"l2_eps"`
-	PGDImages int              `json:"pgd_images"` // first test images attacked
+	// The adversarial evaluation: AutoAttack's protocol (attack.Ensemble)
+	// in L∞ and in L2 on the first AttackImages test images, robust
+	// accuracy at each ensemble's Eps, and every image's minimal
+	// perturbation over all its attacks; the robust-accuracy curves at
+	// LinfCurve and L2Curve follow from those minimal perturbations.
+	AttackImages int                   `json:"attack_images"`
+	Linf         attack.EnsembleConfig `json:"linf"`
+	L2           attack.EnsembleConfig `json:"l2"`
+	LinfCurve    []float64             `json:"linf_curve"`
+	L2Curve      []float64             `json:"l2_curve"`
 
-	// Minimal perturbations, on the first MinimalImages test images: a PGD
-	// binary search in L∞ and in L2, and the Boundary attack, which starts
-	// from noise or from one of the BoundaryStarts test images that follow
-	// them.
-	MinimalImages  int                   `json:"minimal_images"`
-	SearchLinf     attack.SearchConfig   `json:"search_linf"`
-	SearchL2       attack.SearchConfig   `json:"search_l2"`
-	Boundary       attack.BoundaryConfig `json:"boundary"`
-	BoundaryImages int                   `json:"boundary_images"` // at most MinimalImages; 0: none
-	BoundaryStarts int                   `json:"boundary_starts"`
+	// Checks that the evaluation is sound (Carlini et al. 2019): at
+	// LargeLinf and LargeL2 accuracy must reach 0 (APGD-CE runs there on
+	// every image no attack fooled); APGD with twice the steps and restarts
+	// (DoubledImages first attacked images; 0 skips it) must lower the
+	// robust accuracy by at most 1 point.
+	LargeLinf     float64 `json:"large_linf"`
+	LargeL2       float64 `json:"large_l2"`
+	DoubledImages int     `json:"doubled_images"`
 
-	// Transfer: examples made by PGD (this PGD config) on the source model.
-	TransferLinfEps []float64 `json:"transfer_linf_eps"`
-	TransferL2Eps   []float64 `json:"transfer_l2_eps"`
-	TransferImages  int       `json:"transfer_images"`
+	// Transfer: examples made by APGD-CE on the source model (the baseline)
+	// at each ensemble's Eps, on the first TransferImages attacked images,
+	// so that they compare with the white-box robust accuracy there.
+	TransferImages int               `json:"transfer_images"`
+	TransferAPGD   attack.APGDConfig `json:"transfer_apgd"`
 
 	Batch int `json:"batch"` // images per forward pass when only decisions are needed
 }
 
-// Paper is the paper's scale: the whole test set under noise, 1,000 images
-// for the minimal perturbations (the median over 1,000 images of Li et al.'s
-// table). PGD: 20 steps of 2.5·ε/20 with a random start (Madry et al.).
-// Sizes bracket the paper's median minimal perturbations (L∞ 0.0025–0.0034,
-// L2 0.09–0.13).
+// Budgets of the attacks, after AutoAttack's standard version: APGD-CE
+// with 100 steps and one run; APGD-T with 100 steps towards each of the 9
+// most likely other classes (3 in the quick preset); FMN with 100 steps;
+// Square with 5,000 queries; the Boundary attack from the best point found,
+// until 500 steps shrink the distance by less than 0.1 % (at most 5,000).
+func ensembles(targets, fmnSteps, squareQueries, boundarySteps int) (linf, l2 attack.EnsembleConfig) {
+	for _, e := range []*attack.EnsembleConfig{&linf, &l2} {
+		e.APGDCE = &attack.APGDConfig{Steps: 100, Seed: 1}
+		e.APGDT = &attack.APGDConfig{Steps: 100, Targets: targets, Seed: 2}
+		e.FMN = &attack.FMNConfig{Steps: fmnSteps}
+		if squareQueries > 0 {
+			e.Square = &attack.SquareConfig{Queries: squareQueries, Seed: 3}
+		}
+	}
+	linf.Norm, linf.Eps = attack.Linf, 0.002
+	l2.Norm, l2.Eps = attack.L2, 0.1
+	if boundarySteps > 0 {
+		l2.Boundary = &attack.BoundaryConfig{Steps: boundarySteps, ConvergeWindow: 500, Seed: 11}
+	}
+	// The attacks run in the ensemble's norm at its size (Ensemble sets
+	// them); set here too so that the recorded configuration says so.
+	for _, e := range []*attack.EnsembleConfig{&linf, &l2} {
+		e.APGDCE.Norm, e.APGDCE.Eps, e.APGDT.Norm, e.APGDT.Eps, e.FMN.Norm = e.Norm, e.Eps, e.Norm, e.Eps, e.Norm
+		if e.Square != nil {
+			e.Square.Norm, e.Square.Eps = e.Norm, e.Eps
+		}
+	}
+	return linf, l2
+}
+
+// Paper is the paper's scale: the whole test set under noise, the whole
+// ensemble on 1,000 images (the median over 1,000 test images of Li et
+// al.'s table). The ensembles' sizes, L∞ 0.002 and L2 0.1, lie near the
+// paper's median minimal perturbations (L∞ 0.0025–0.0034, L2 0.09–0.13).
 func Paper() Config {
-	pgd := attack.PGDConfig{Steps: 20, RandomStart: true, Seed: 7}
+	linf, l2 := ensembles(9, 100, 5000, 5000)
 	return Config{
-		Noise: DefaultNoise(),
-		PGD:   pgd, LinfEps: []float64{0.001, 0.002, 0.004, 0.008}, L2Eps: []float64{0.05, 0.1, 0.2, 0.4},
-		PGDImages:     1000,
-		MinimalImages: 1000,
-		SearchLinf:    attack.SearchConfig{PGD: withNorm(pgd, attack.Linf), Hi: 0.004, Iterations: 8},
-		SearchL2:      attack.SearchConfig{PGD: withNorm(pgd, attack.L2), Hi: 0.15, Iterations: 8},
-		Boundary:      attack.BoundaryConfig{Steps: 1000, Seed: 11}, BoundaryImages: 1000, BoundaryStarts: 100,
-		TransferLinfEps: []float64{0.002, 0.004, 0.008}, TransferL2Eps: []float64{0.1, 0.2, 0.4}, TransferImages: 1000,
-		Batch: 16,
+		Noise: DefaultNoise(), AttackImages: 1000, Linf: linf, L2: l2,
+		LinfCurve: []float64{0.0005, 0.001, 0.002, 0.004, 0.008}, L2Curve: []float64{0.025, 0.05, 0.1, 0.2, 0.4},
+		LargeLinf: 0.1, LargeL2: 5, DoubledImages: 1000,
+		TransferImages: 1000, TransferAPGD: attack.APGDConfig{Steps: 100, Seed: 5},
+		Batch: 32,
 	}
 }
 
-// Quick is Paper on fewer images with shorter searches, for the default
-// end-to-end run: noise on 1,000 test images, PGD and minimal perturbations
-// on 100 (searches of 6 bisections of PGD-10), the Boundary attack on 50
-// with 500 steps.
-func Quick() Config {
+// Converged is Paper on 500 images with noise on 2,000: the evaluation of
+// the converged preset.
+func Converged() Config {
 	c := Paper()
-	c.NoiseImages = 1000
-	c.PGDImages, c.MinimalImages, c.BoundaryImages, c.TransferImages = 100, 100, 50, 100
-	c.SearchLinf.PGD.Steps, c.SearchL2.PGD.Steps = 10, 10
-	c.SearchLinf.Iterations, c.SearchL2.Iterations = 6, 6
-	c.Boundary.Steps = 500
+	c.NoiseImages = 2000
+	c.AttackImages, c.DoubledImages, c.TransferImages = 500, 500, 500
 	return c
 }
 
-// Smoke runs in seconds: few images, levels and steps.
+// Quick is the default end-to-end run's evaluation: noise on 1,000 test
+// images; APGD-CE, APGD-T towards the 3 most likely other classes and FMN
+// on 200 (no Square, no Boundary attack); the doubled-budget check on the
+// first 50.
+func Quick() Config {
+	c := Paper()
+	c.Linf, c.L2 = ensembles(3, 100, 0, 0)
+	c.NoiseImages = 1000
+	c.AttackImages, c.TransferImages, c.DoubledImages = 200, 200, 50
+	return c
+}
+
+// Smoke runs every attack briefly, on a few images and levels, so that CI
+// exercises them all.
 func Smoke() Config {
 	c := Paper()
 	c.Noise.Levels = map[NoiseKind][]float64{Gaussian: Linspace(0, 0.1, 11), Uniform: Linspace(0, 0.1, 11),
 		SaltPepper: Linspace(0, 0.1, 11)}
 	c.NoiseImages = 20
-	c.PGD.Steps = 5
-	c.LinfEps, c.L2Eps = []float64{0.002, 0.008}, []float64{0.1, 0.4}
-	c.PGDImages = 4
-	c.MinimalImages, c.BoundaryImages, c.BoundaryStarts = 4, 4, 10
-	c.SearchLinf.PGD.Steps, c.SearchL2.PGD.Steps = 5, 5
-	c.SearchLinf.Iterations, c.SearchL2.Iterations = 4, 4
-	c.Boundary.Steps = 50
-	c.TransferLinfEps, c.TransferL2Eps, c.TransferImages = []float64{0.008}, []float64{0.4}, 4
+	c.Linf, c.L2 = ensembles(2, 10, 50, 100)
+	for _, e := range []*attack.EnsembleConfig{&c.Linf, &c.L2} {
+		e.APGDCE.Steps, e.APGDT.Steps = 5, 5
+		e.Boundary = nil
+	}
+	c.L2.Boundary = &attack.BoundaryConfig{Steps: 100, ConvergeWindow: 50, Seed: 11}
+	c.AttackImages, c.DoubledImages, c.TransferImages = 6, 6, 6
+	c.TransferAPGD.Steps = 5
 	return c
 }
 
-// Preset returns the named preset: paper, quick or smoke.
+// Preset returns the named preset: paper, converged, quick or smoke.
 func Preset(name string) (Config, error) {
 	switch name {
 	case "paper":
 		return Paper(), nil
+	case "converged":
+		return Converged(), nil
 	case "quick":
 		return Quick(), nil
 	case "smoke":
 		return Smoke(), nil
 	}
-	return Config{}, fmt.Errorf("robust: unknown preset %q (known: paper, quick, smoke)", name)
-}
-
-func withNorm(c attack.PGDConfig, n attack.Norm) attack.PGDConfig {
-	c.Norm = n
-	return c
+	return Config{}, fmt.Errorf("robust: unknown preset %q (known: paper, converged, quick, smoke)", name)
 }
 
 // Validate reports the first setting that cannot work, naming it.
@@ -112,20 +147,30 @@ func (c Config) Validate() error {
 		return err
 	}
 	switch {
-	case c.NoiseImages < 0 || c.PGDImages < 0 || c.MinimalImages < 0 || c.BoundaryImages < 0 || c.BoundaryStarts < 0 || c.TransferImages < 0:
-		return fmt.Errorf("robust: image counts noise %d, pgd %d, minimal %d, boundary %d, boundary starts %d, transfer %d: want ≥ 0",
-			c.NoiseImages, c.PGDImages, c.MinimalImages, c.BoundaryImages, c.BoundaryStarts, c.TransferImages)
-	case c.BoundaryImages > c.MinimalImages:
-		return fmt.Errorf("robust: boundary_images %d exceeds minimal_images %d", c.BoundaryImages, c.MinimalImages)
-	case c.SearchLinf.PGD.Norm != attack.Linf || c.SearchL2.PGD.Norm != attack.L2:
-		return fmt.Errorf("robust: search_linf uses %v and search_l2 %v", c.SearchLinf.PGD.Norm, c.SearchL2.PGD.Norm)
+	case c.NoiseImages < 0 || c.AttackImages < 0 || c.DoubledImages < 0 || c.TransferImages < 0:
+		return fmt.Errorf("robust: image counts noise %d, attack %d, doubled %d, transfer %d: want ≥ 0",
+			c.NoiseImages, c.AttackImages, c.DoubledImages, c.TransferImages)
+	case c.DoubledImages > c.AttackImages || c.TransferImages > c.AttackImages:
+		return fmt.Errorf("robust: doubled_images %d and transfer_images %d must not exceed attack_images %d",
+			c.DoubledImages, c.TransferImages, c.AttackImages)
+	case c.Linf.Norm != attack.Linf || c.L2.Norm != attack.L2:
+		return fmt.Errorf("robust: the linf ensemble uses %v and the l2 one %v", c.Linf.Norm, c.L2.Norm)
 	case c.Batch < 1:
 		return fmt.Errorf("robust: batch %d: want ≥ 1", c.Batch)
+	case !(c.LargeLinf > 0) || !(c.LargeL2 > 0) || math.IsInf(c.LargeLinf+c.LargeL2, 0):
+		return fmt.Errorf("robust: large_linf %v and large_l2 %v: want finite sizes > 0", c.LargeLinf, c.LargeL2)
 	}
-	for _, e := range [][]float64{c.LinfEps, c.L2Eps, c.TransferLinfEps, c.TransferL2Eps} {
+	if c.AttackImages > 0 {
+		for _, e := range []attack.EnsembleConfig{c.Linf, c.L2} {
+			if err := e.Validate(); err != nil {
+				return fmt.Errorf("robust: %w", err)
+			}
+		}
+	}
+	for _, e := range [][]float64{c.LinfCurve, c.L2Curve} {
 		for _, v := range e {
-			if !(v >= 0 && v <= 1e3) {
-				return fmt.Errorf("robust: attack size %v: want a size ≥ 0", v)
+			if !(v > 0 && v <= 1e3) {
+				return fmt.Errorf("robust: curve size %v: want a size > 0", v)
 			}
 		}
 	}

@@ -76,8 +76,10 @@ func TestNoiseCurves(t *testing.T) {
 }
 
 // The smoke preset end to end on the tiny model: every part is there, the
-// result survives JSON, and examples transferred from the model to itself
-// are exactly as effective as they were on it.
+// result survives JSON, every attack ran, the ensemble is never above any
+// of its attacks, the soundness checks are reported, and examples
+// transferred from the model to itself are exactly as effective as they
+// were on it.
 func TestEvaluateSmoke(t *testing.T) {
 	m := tinyModel(3)
 	test := gratings(t, m, 120, 2)
@@ -92,18 +94,50 @@ func TestEvaluateSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.CleanAccuracy != 1 || len(res.Noise) != 3 || len(res.PGD) != 2 || len(res.Minimal) != 4 || len(res.Transfer) != 2 || lines != 6 {
-		t.Fatalf("clean %v, %d noise curves, %d PGD curves, %d minimal, %d transfer, %d log lines",
-			res.CleanAccuracy, len(res.Noise), len(res.PGD), len(res.Minimal), len(res.Transfer), lines)
+	if res.CleanAccuracy != 1 || len(res.Noise) != 3 || len(res.Adversarial) != 2 || len(res.Transfer) != 2 || lines < 5 {
+		t.Fatalf("clean %v, %d noise curves, %d norms, %d transfer, %d log lines",
+			res.CleanAccuracy, len(res.Noise), len(res.Adversarial), len(res.Transfer), lines)
 	}
 	for _, tp := range res.Transfer {
 		if tp.Accuracy != tp.SourceAccuracy || tp.Images != cfg.TransferImages {
 			t.Errorf("transfer to the source itself (%v ε=%g): accuracy %v, on the source %v, %d images", tp.Norm, tp.Eps, tp.Accuracy, tp.SourceAccuracy, tp.Images)
 		}
 	}
-	for _, mr := range res.Minimal {
-		if len(mr.Dist) != cfg.MinimalImages {
-			t.Errorf("%s %v: %d distances for %d images", mr.Method, mr.Norm, len(mr.Dist), cfg.MinimalImages)
+	wantAttacks := map[attack.Norm][]string{attack.Linf: {"apgd-ce", "apgd-t", "fmn", "square"},
+		attack.L2: {"apgd-ce", "apgd-t", "fmn", "square", "boundary"}}
+	for _, nr := range res.Adversarial {
+		var names []string
+		for _, a := range nr.Attacks {
+			names = append(names, a.Name)
+			if nr.RobustAccuracy > a.Accuracy {
+				t.Errorf("%v: ensemble robust accuracy %v above %s's %v", nr.Norm, nr.RobustAccuracy, a.Name, a.Accuracy)
+			}
+		}
+		if !reflect.DeepEqual(names, wantAttacks[nr.Norm]) {
+			t.Errorf("%v: attacks %v, want %v", nr.Norm, names, wantAttacks[nr.Norm])
+		}
+		if len(nr.Minimal) != cfg.AttackImages || len(nr.CurveAccuracy) != len(nr.CurveEps) {
+			t.Errorf("%v: %d minimal perturbations for %d images; curve %v", nr.Norm, len(nr.Minimal), cfg.AttackImages, nr.CurveAccuracy)
+		}
+		for i, d := range nr.Minimal {
+			if nr.Correct[i] && !(d > 0) {
+				t.Errorf("%v image %d: minimal perturbation %v of a correctly classified image", nr.Norm, i, d)
+			}
+			if nr.Robust[i] && float64(d) <= nr.Eps {
+				t.Errorf("%v image %d: robust at ε = %v with an adversarial at %v", nr.Norm, i, nr.Eps, d)
+			}
+		}
+		if nr.Norm == attack.L2 && nr.Boundary == nil {
+			t.Error("no summary of the Boundary attack's refinement")
+		}
+	}
+	checks := map[string]int{}
+	for _, c := range res.Checks {
+		checks[c.Name]++
+	}
+	for _, name := range []string{"zero_at_large_eps", "doubled_budget", "black_box_no_better", "transfer_weaker"} {
+		if checks[name] != 2 {
+			t.Errorf("check %s reported %d times, want once per norm; checks %+v", name, checks[name], res.Checks)
 		}
 	}
 	b, err := json.Marshal(res)
@@ -138,7 +172,7 @@ func TestDistJSON(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for _, name := range []string{"paper", "quick", "smoke"} {
+	for _, name := range []string{"paper", "converged", "quick", "smoke"} {
 		c, err := Preset(name)
 		if err != nil {
 			t.Fatal(err)
@@ -153,9 +187,14 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("a noise level of 1.5 accepted")
 	}
 	c = Smoke()
-	c.BoundaryImages = c.MinimalImages + 1
+	c.DoubledImages = c.AttackImages + 1
 	if err := c.Validate(); err == nil {
-		t.Error("more boundary images than minimal images accepted")
+		t.Error("more doubled-check images than attacked images accepted")
+	}
+	c = Smoke()
+	c.Linf.Boundary = c.L2.Boundary
+	if err := c.Validate(); err == nil {
+		t.Error("a Boundary attack in the L∞ ensemble accepted")
 	}
 	if _, err := Preset("huge"); err == nil {
 		t.Error("unknown preset accepted")

@@ -12,31 +12,57 @@ type Result struct {
 	Config        Config             `json:"config"`
 	CleanAccuracy float64            `json:"clean_accuracy"` // on the noise images
 	Noise         []NoiseCurve       `json:"noise"`
-	PGD           []RobustCurve      `json:"pgd"`
-	Minimal       []MinimalResult    `json:"minimal"`
+	Adversarial   []NormResult       `json:"adversarial"` // L∞, then L2
 	Transfer      []TransferPoint    `json:"transfer"`
+	Checks        []Check            `json:"checks"`
 	Seconds       map[string]float64 `json:"seconds"` // wall time of each part
 }
 
-// RobustCurve is the PGD robust accuracy at several sizes in one norm.
-type RobustCurve struct {
-	Norm     attack.Norm `json:"norm"`
-	Eps      []float64   `json:"eps"`
-	Accuracy []float64   `json:"accuracy"`
-	Images   int         `json:"images"`
+// NormResult is the ensemble's outcome in one norm on the attacked images.
+type NormResult struct {
+	Norm           attack.Norm     `json:"norm"`
+	Eps            float64         `json:"eps"`
+	Images         int             `json:"images"`
+	CleanAccuracy  float64         `json:"clean_accuracy"`  // on these images
+	RobustAccuracy float64         `json:"robust_accuracy"` // of the ensemble at Eps
+	Attacks        []AttackSummary `json:"attacks"`         // each attack's own robust accuracy at Eps
+	Correct        []bool          `json:"correct"`         // [Images]: clean image classified correctly
+	Robust         []bool          `json:"robust"`          // [Images]: no attack fooled it within Eps
+	// Minimal perturbation of every image (0: misclassified clean; null:
+	// no attack found one) and the attack that found it; the median is
+	// over the correctly classified images (the report compares models on
+	// the images every one of them classifies correctly).
+	Minimal       []Dist   `json:"minimal"`
+	MinimalBy     []string `json:"minimal_by"`
+	MedianCorrect Dist     `json:"median_minimal_correct"`
+	// Robust accuracy at the curve's sizes: the fraction of images whose
+	// minimal perturbation exceeds the size (misclassified images count as
+	// fooled at every size).
+	CurveEps      []float64 `json:"curve_eps"`
+	CurveAccuracy []float64 `json:"curve_accuracy"`
+	// The Boundary attack's refinement, where it ran: medians over the
+	// images it refined of the distance it started from, where it ended and
+	// the steps it took.
+	Boundary *BoundarySummary `json:"boundary,omitempty"`
 }
 
-// MinimalResult is the per-image minimal perturbation found by one method
-// in one norm, and its median over the images (the paper's table). A
-// misclassified clean image counts as 0; an image for which the method found
-// nothing counts as +Inf (null in JSON) and so as larger than any other in
-// the median.
-type MinimalResult struct {
-	Method string      `json:"method"` // "pgd_search" or "boundary"
-	Norm   attack.Norm `json:"norm"`
-	Median Dist        `json:"median"`
-	Dist   []Dist      `json:"dist"`
-	Failed int         `json:"failed"` // images with no adversarial found
+// AttackSummary is one attack of an ensemble.
+type AttackSummary struct {
+	Name     string  `json:"name"`
+	Attacked int     `json:"attacked"` // images it ran on (those the attacks before it left robust, or all correct ones)
+	Accuracy float64 `json:"accuracy"` // robust accuracy at Eps by this attack alone (on the images it ran on; the rest count as the ensemble had them)
+	Fooled   int     `json:"fooled"`   // images it fooled within Eps among those it ran on
+	Found    int     `json:"found"`    // images for which it found an adversarial of any size
+	Seconds  float64 `json:"seconds"`
+}
+
+// BoundarySummary describes the Boundary attack's refinement.
+type BoundarySummary struct {
+	Images      int     `json:"images"`
+	MedianStart float64 `json:"median_start"`
+	MedianEnd   float64 `json:"median_end"`
+	MedianSteps float64 `json:"median_steps"`
+	Improved    int     `json:"improved"` // images whose distance it shrank
 }
 
 // TransferPoint is the accuracy on examples made on the source model.
@@ -44,10 +70,21 @@ type TransferPoint struct {
 	Source         string      `json:"source"`
 	Norm           attack.Norm `json:"norm"`
 	Eps            float64     `json:"eps"`
-	SourceAccuracy float64     `json:"source_accuracy"` // the source's own robust accuracy on them
-	Accuracy       float64     `json:"accuracy"`        // this model's accuracy on them
-	CleanAccuracy  float64     `json:"clean_accuracy"`  // this model's accuracy on the same images, clean
+	SourceAccuracy float64     `json:"source_accuracy"`     // the source's own robust accuracy on them
+	Accuracy       float64     `json:"accuracy"`            // this model's accuracy on them
+	CleanAccuracy  float64     `json:"clean_accuracy"`      // this model's accuracy on the same images, clean
+	WhiteBox       *float64    `json:"white_box,omitempty"` // this model's ensemble robust accuracy on the same images, where it ran at this ε
 	Images         int         `json:"images"`
+}
+
+// Check is one soundness check of the evaluation (Carlini et al. 2019).
+type Check struct {
+	Name   string  `json:"name"`
+	Norm   string  `json:"norm"`
+	Passed bool    `json:"passed"`
+	Value  float64 `json:"value"` // what was measured
+	Limit  float64 `json:"limit"` // the bound it must respect
+	Detail string  `json:"detail"`
 }
 
 // Dist is a perturbation size that may be +Inf (nothing found), which JSON
@@ -74,13 +111,11 @@ func (d *Dist) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func minimalResult(method string, norm attack.Norm, dist []float64) MinimalResult {
-	r := MinimalResult{Method: method, Norm: norm, Median: Dist(attack.Median(dist)), Dist: make([]Dist, len(dist))}
-	for i, v := range dist {
-		r.Dist[i] = Dist(v)
-		if math.IsInf(v, 1) {
-			r.Failed++
-		}
+// Floats returns the sizes as float64 (+Inf for null).
+func Floats(ds []Dist) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = float64(d)
 	}
-	return r
+	return out
 }

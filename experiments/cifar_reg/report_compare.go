@@ -1,0 +1,336 @@
+package main
+
+// The statistics that decide the report's claims: minimal perturbations
+// compared per image over the images every model classifies correctly
+// (Wilcoxon signed-rank, bootstrap intervals), and noise robustness
+// compared per seed (paired t over seeds).
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/brainreg/brainreg/experiments/internal/report"
+	"github.com/brainreg/brainreg/experiments/internal/robust"
+	"github.com/brainreg/brainreg/nn/attack"
+)
+
+// Bootstrap settings of every interval in the report.
+const (
+	bootReps  = 2000
+	bootLevel = 0.95
+	bootSeed  = 2019
+	alphaTest = 0.05 // significance level of the outcome sentences
+)
+
+// commonSet is, in one norm, the attacked images that every model of every
+// group classifies correctly and for which every model's attacks found an
+// adversarial (so that all minimal perturbations are finite).
+type commonSet struct {
+	Norm     string `json:"norm"`
+	Attacked int    `json:"attacked"`
+	Images   []int  `json:"images"` // indices into the attacked images
+	// Infinite counts the images dropped because some model's attacks
+	// found no adversarial (correctly classified everywhere otherwise).
+	Infinite int `json:"infinite"`
+}
+
+// normResultOf returns a run's ensemble outcome in the norm, or nil.
+func normResultOf(r *modelRun, norm string) *robust.NormResult {
+	if r.Robustness == nil {
+		return nil
+	}
+	for i := range r.Robustness.Adversarial {
+		if r.Robustness.Adversarial[i].Norm.String() == norm {
+			return &r.Robustness.Adversarial[i]
+		}
+	}
+	return nil
+}
+
+func findCommonSet(gs []*group, norm string) commonSet {
+	cs := commonSet{Norm: norm, Attacked: -1}
+	var results []*robust.NormResult
+	for _, g := range gs {
+		for _, r := range g.runs {
+			nr := normResultOf(r, norm)
+			if nr == nil {
+				return commonSet{Norm: norm}
+			}
+			results = append(results, nr)
+			if cs.Attacked < 0 || nr.Images < cs.Attacked {
+				cs.Attacked = nr.Images
+			}
+		}
+	}
+	if len(results) == 0 {
+		return commonSet{Norm: norm}
+	}
+	for i := range cs.Attacked {
+		correct, finite := true, true
+		for _, nr := range results {
+			correct = correct && nr.Correct[i]
+			finite = finite && !math.IsInf(float64(nr.Minimal[i]), 1)
+		}
+		switch {
+		case correct && finite:
+			cs.Images = append(cs.Images, i)
+		case correct:
+			cs.Infinite++
+		}
+	}
+	return cs
+}
+
+// perImage returns, for each image of the common set, the median over the
+// group's seeds of its minimal perturbation.
+func (g *group) perImage(cs commonSet) []float64 {
+	out := make([]float64, len(cs.Images))
+	vals := make([]float64, len(g.runs))
+	for k, i := range cs.Images {
+		for s, r := range g.runs {
+			vals[s] = float64(normResultOf(r, cs.Norm).Minimal[i])
+		}
+		out[k] = attack.Median(vals)
+	}
+	return out
+}
+
+// minimalSummary is a group's median minimal perturbation over the common
+// set, with its bootstrap interval over images.
+type minimalSummary struct {
+	Group  string  `json:"group"`
+	Norm   string  `json:"norm"`
+	Images int     `json:"images"`
+	Median float64 `json:"median"`
+	CILow  float64 `json:"ci_low"`
+	CIHigh float64 `json:"ci_high"`
+}
+
+// robustSummary is a group's ensemble robust accuracy at ε, mean ± SEM over
+// seeds, with each attack's.
+type robustSummary struct {
+	Group   string             `json:"group"`
+	Norm    string             `json:"norm"`
+	Eps     float64            `json:"eps"`
+	Mean    float64            `json:"mean"`
+	SEM     float64            `json:"sem"`
+	Attacks map[string]float64 `json:"attacks"` // mean over seeds of each attack's own robust accuracy
+}
+
+// pairedMinimal compares two groups' minimal perturbations per image.
+type pairedMinimal struct {
+	Norm     string                `json:"norm"`
+	Images   int                   `json:"images"`
+	Wilcoxon report.WilcoxonResult `json:"wilcoxon"`
+	// The difference of the medians (a − b) with its paired bootstrap
+	// interval.
+	MedianDiff float64 `json:"median_diff"`
+	CILow      float64 `json:"ci_low"`
+	CIHigh     float64 `json:"ci_high"`
+}
+
+// pairedNoise compares two groups' noise robustness per seed (seed s of
+// one with seed s of the other: the same initialisation and data order).
+type pairedNoise struct {
+	Kind    string                `json:"kind"`
+	Measure string                `json:"measure"` // "mean accuracy over levels" or "accuracy at σ = …"
+	Seeds   int                   `json:"seeds"`
+	A       float64               `json:"a_mean"` // means over seeds
+	B       float64               `json:"b_mean"`
+	Test    *report.PairedTResult `json:"paired_t,omitempty"`
+	Note    string                `json:"note,omitempty"`
+}
+
+// comparison is group A (the neural target) against group B.
+type comparison struct {
+	A       string          `json:"a"`
+	B       string          `json:"b"`
+	Minimal []pairedMinimal `json:"minimal"`
+	Noise   []pairedNoise   `json:"noise"`
+}
+
+// comparisons is everything the report's claims rest on.
+type comparisons struct {
+	Common      []commonSet      `json:"common_sets"`
+	Minimal     []minimalSummary `json:"minimal"`
+	Robust      []robustSummary  `json:"robust_accuracy"`
+	Comparisons []comparison     `json:"comparisons"`
+}
+
+var attackNorms = []string{"linf", "l2"}
+
+// noiseMeasures are the per-seed noise figures compared: the mean accuracy
+// over the levels (the normalised area under the curve) and the accuracy at
+// the Gaussian levels 0.05 and 0.1, where models still differ.
+func noiseMeasures(r *modelRun) map[string]float64 {
+	out := map[string]float64{}
+	if r.Robustness == nil {
+		return out
+	}
+	for _, c := range r.Robustness.Noise {
+		if len(c.Levels) > 1 {
+			out[string(c.Kind)+"|mean accuracy over levels"] = report.MeanOverRange(c.Levels, c.Accuracy)
+		}
+		if c.Kind == robust.Gaussian {
+			for k, l := range c.Levels {
+				if l == 0.05 || l == 0.1 {
+					out[fmt.Sprintf("%s|accuracy at σ = %g", c.Kind, l)] = c.Accuracy[k]
+				}
+			}
+		}
+	}
+	return out
+}
+
+func compareGroups(gs []*group) *comparisons {
+	c := &comparisons{}
+	sets := map[string]commonSet{}
+	for _, norm := range attackNorms {
+		cs := findCommonSet(gs, norm)
+		if len(cs.Images) == 0 {
+			continue
+		}
+		sets[norm] = cs
+		c.Common = append(c.Common, cs)
+		for _, g := range gs {
+			vals := g.perImage(cs)
+			lo, hi := report.BootstrapMedianCI(vals, bootLevel, bootReps, bootSeed)
+			c.Minimal = append(c.Minimal, minimalSummary{Group: g.name, Norm: norm, Images: len(vals), Median: attack.Median(vals), CILow: lo, CIHigh: hi})
+		}
+	}
+	for _, norm := range attackNorms {
+		for _, g := range gs {
+			var accs []float64
+			per := map[string][]float64{}
+			eps := 0.0
+			for _, r := range g.runs {
+				if nr := normResultOf(r, norm); nr != nil {
+					accs, eps = append(accs, nr.RobustAccuracy), nr.Eps
+					for _, a := range nr.Attacks {
+						per[a.Name] = append(per[a.Name], a.Accuracy)
+					}
+				}
+			}
+			if len(accs) == 0 {
+				continue
+			}
+			m, e := report.MeanSEM(accs)
+			rs := robustSummary{Group: g.name, Norm: norm, Eps: eps, Mean: m, SEM: e, Attacks: map[string]float64{}}
+			for name, v := range per {
+				rs.Attacks[name], _ = report.MeanSEM(v)
+			}
+			c.Robust = append(c.Robust, rs)
+		}
+	}
+	for _, pair := range comparedPairs(gs) {
+		a, b := pair[0], pair[1]
+		cmp := comparison{A: a.name, B: b.name}
+		for _, norm := range attackNorms {
+			cs, ok := sets[norm]
+			if !ok {
+				continue
+			}
+			va, vb := a.perImage(cs), b.perImage(cs)
+			w, err := report.WilcoxonSignedRank(va, vb)
+			if err != nil {
+				continue
+			}
+			lo, hi := report.BootstrapMedianDiffCI(va, vb, bootLevel, bootReps, bootSeed)
+			cmp.Minimal = append(cmp.Minimal, pairedMinimal{Norm: norm, Images: len(va), Wilcoxon: w,
+				MedianDiff: attack.Median(va) - attack.Median(vb), CILow: lo, CIHigh: hi})
+		}
+		bySeedA, bySeedB := map[uint64]map[string]float64{}, map[uint64]map[string]float64{}
+		for _, r := range a.runs {
+			bySeedA[r.Seed] = noiseMeasures(r)
+		}
+		for _, r := range b.runs {
+			bySeedB[r.Seed] = noiseMeasures(r)
+		}
+		var keys []string
+		if len(a.runs) > 0 {
+			for k := range noiseMeasures(a.runs[0]) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		var seeds []uint64
+		for seed := range bySeedA {
+			seeds = append(seeds, seed)
+		}
+		slices.Sort(seeds)
+		for _, key := range keys {
+			var xa, xb []float64
+			for _, seed := range seeds {
+				va, okA := bySeedA[seed][key]
+				vb, okB := bySeedB[seed][key]
+				if okA && okB {
+					xa, xb = append(xa, va), append(xb, vb)
+				}
+			}
+			kind, measure := splitKey(key)
+			pn := pairedNoise{Kind: kind, Measure: measure, Seeds: len(xa)}
+			pn.A, _ = report.MeanSEM(xa)
+			pn.B, _ = report.MeanSEM(xb)
+			if len(xa) >= 2 {
+				if t, err := report.PairedT(xa, xb); err == nil {
+					pn.Test = &t
+				}
+			} else {
+				pn.Note = fmt.Sprintf("%d paired seed(s): no test", len(xa))
+			}
+			cmp.Noise = append(cmp.Noise, pn)
+		}
+		c.Comparisons = append(c.Comparisons, cmp)
+	}
+	return c
+}
+
+func splitKey(k string) (string, string) {
+	for i := range k {
+		if k[i] == '|' {
+			return k[:i], k[i+1:]
+		}
+	}
+	return k, ""
+}
+
+// comparedPairs are the neural groups against the baseline and against
+// every control trained at the same α.
+func comparedPairs(gs []*group) [][2]*group {
+	var base *group
+	for _, g := range gs {
+		if g.kind == kindBaseline {
+			base = g
+		}
+	}
+	var out [][2]*group
+	for _, n := range gs {
+		if n.kind != kindNeural {
+			continue
+		}
+		if base != nil {
+			out = append(out, [2]*group{n, base})
+		}
+		for _, g := range gs {
+			if g.kind != kindNeural && g.kind != kindBaseline && g.alpha == n.alpha {
+				out = append(out, [2]*group{n, g})
+			}
+		}
+	}
+	return out
+}
+
+// verdict states a two-sided test's outcome for "a is larger than b" at
+// the report's significance level.
+func verdict(p, diff float64) string {
+	switch {
+	case math.IsNaN(p):
+		return "untested"
+	case p < alphaTest && diff > 0:
+		return "larger"
+	case p < alphaTest && diff < 0:
+		return "smaller"
+	}
+	return "no significant difference"
+}
