@@ -24,7 +24,10 @@ Quirks of the reference that are followed on purpose
       reads loss_steps[-1], i.e. the LAST row of the n_iter-row buffer, which
       is still all zeros; since CE > 0 that comparison counts as an increase.
       Reproduced exactly by indexing a zero-initialised [n_iter, N] tensor
-      with Python's negative index.
+      with Python's negative index. (With this fixture's data the extra
+      count happens not to change any halving decision; first-checkpoint
+      counts, quirk included, are at most 16 against 16.5, so code that
+      skips it would still pass -- the quirk is kept regardless.)
     * After a checkpoint restarts an image from x_best, x_adv_old is NOT
       reset, so the next momentum term is x_best - (iterate before the
       checkpoint step), not zero.
@@ -39,9 +42,9 @@ Quirks of the reference that are followed on purpose
 """
 
 import json
+import math
 import os
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -51,11 +54,14 @@ N_IMG, D_IN, D_HID, N_CLS = 12, 64, 32, 10
 SHAPE = (1, 8, 8)
 N_ITER = 100
 RHO = 0.75
-# Relative gap below which two different float32 losses count as a tie that
-# another float32 implementation (other summation order) might reorder.
-FRAGILE_TOL = 1e-5
-EPS = {"linf": float(os.environ.get("APGD_EPS_LINF", "0.03")),
-       "l2": float(os.environ.get("APGD_EPS_L2", "0.3"))}
+# (norm, eps, seed of the x_init generator). Chosen by trying: about half the
+# images fooled, every misclassification margin along the path >= 0.05, and
+# the same step-size decisions under perturbed float32 rounding (see
+# robustness() below). The L2 run is the delicate one: its iterates settle on
+# a fixed point of the sphere where successive losses differ only by
+# rounding, so the oscillation count there is partly rounding noise; other
+# eps/seed pairs flipped decisions under a changed summation order.
+RUNS = [("linf", 0.04, 1000), ("l2", 0.15, 7)]
 
 
 def build():
@@ -126,32 +132,10 @@ def oscillation(loss_steps, j, k, k3):
     return (t <= k * k3 * torch.ones_like(t)).float()
 
 
-def near(a, b, tol=FRAGILE_TOL):
-    """Distinct values closer than float32 rounding noise could reorder."""
-    d = (a - b).abs()
-    return (d > 0) & (d <= tol * (1 + b.abs()))
-
-
-def fragile_checkpoint(loss_steps, j, k, k3, reduced_last_check,
-                       loss_best_last_check, loss_best):
-    """Per image: could a rounding-sized change of the losses flip this
-    checkpoint's halving decision? (Diagnostic only, not in the reference.)"""
-    t = torch.zeros_like(loss_steps[0])
-    lo, hi = t.clone(), t.clone()
-    for c in range(k):
-        a, b = loss_steps[j - c], loss_steps[j - c - 1]
-        up, nr = (a > b).float(), near(a, b).float()
-        t += up
-        lo += up * nr
-        hi += (1 - up) * nr
-    thr = k * k3
-    osc = ((t - lo) <= thr) != ((t + hi) <= thr)
-    impr = (reduced_last_check == 0) & near(loss_best_last_check, loss_best)
-    return osc | impr
-
-
 def apgd_ce(model, x, y, x_init, norm, eps, n_iter, rho=RHO, trace=None,
-            fragile=None, log=None):
+            log=None):
+    """attack_single_run for loss 'ce' with a given x_init; trace collects
+    every iterate and log every checkpoint (both diagnostics only)."""
     n_iter_2 = max(int(0.22 * n_iter), 1)
     n_iter_min = max(int(0.06 * n_iter), 1)
     size_decr = max(int(0.03 * n_iter), 1)
@@ -203,10 +187,6 @@ def apgd_ce(model, x, y, x_init, norm, eps, n_iter, rho=RHO, trace=None,
 
             counter3 += 1
             if counter3 == k:
-                if fragile is not None:
-                    fragile.append(fragile_checkpoint(
-                        loss_steps, i, k, rho, reduced_last_check,
-                        loss_best_last_check, loss_best))
                 fl_osc = oscillation(loss_steps, i, k, rho)
                 fl_no_impr = (1.0 - reduced_last_check) * (
                     loss_best_last_check >= loss_best).float()
@@ -270,29 +250,74 @@ def enc_rows(rows):
     return "[\n  " + ",\n  ".join(enc(r) for r in rows) + "]"
 
 
+def margins_along(model, y, iterates):
+    """Smallest |logit_y - max other logit| over all iterates, per image."""
+    out = []
+    for it in iterates:
+        with torch.no_grad():
+            l = model(it)
+        ly = l.gather(1, y[:, None])[:, 0]
+        l[torch.arange(l.shape[0]), y] = -float("inf")
+        out.append((ly - l.max(1)[0]).abs())
+    return torch.stack(out).min(0)[0]
+
+
+def robustness(w1, b1, w2, b2, x, y, norm, eps, x_init, ref):
+    """Rerun with the same math under other float32 rounding (a permuted
+    summation order, and weights jittered by 1e-7 relative); count the
+    variants whose final step sizes or fooled flags differ from ref."""
+    perm = torch.randperm(D_IN, generator=torch.Generator().manual_seed(7))
+
+    def permuted(z):
+        h = F.relu(z.reshape(z.shape[0], -1)[:, perm] @ w1[:, perm].t() + b1)
+        return h @ w2.t() + b2
+
+    variants = [permuted]
+    for s in range(4):
+        g = torch.Generator().manual_seed(s)
+        variants.append(make_model(w1 * (1 + 1e-7 * torch.randn(w1.shape, generator=g)), b1,
+                                   w2 * (1 + 1e-7 * torch.randn(w2.shape, generator=g)), b2))
+    bad, worst = 0, 0.0
+    for m in variants:
+        o = apgd_ce(m, x, y, x_init, norm, eps, N_ITER)
+        worst = max(worst, float(((o["loss_steps"] - ref["loss_steps"]).abs()
+                                  / (1 + ref["loss_steps"].abs())).max()))
+        bad += not (torch.equal(o["step_size"], ref["step_size"])
+                    and torch.equal(o["fooled"], ref["fooled"]))
+    return bad, len(variants), worst
+
+
 def main():
-    w1, b1, w2, b2 = build()[:4]
-    x = build()[4]
+    w1, b1, w2, b2, x = build()
     model = make_model(w1, b1, w2, b2)
     with torch.no_grad():
         logits = model(x)
     y = logits.max(1)[1]
-    span = (logits.max(1)[0] - logits.min(1)[0])
-    print("logit span per image: %.2f..%.2f; labels %s" %
+    span = logits.max(1)[0] - logits.min(1)[0]
+    print("logit span per image %.2f..%.2f; labels %s" %
           (float(span.min()), float(span.max()), y.tolist()))
 
     runs = []
-    for seed, norm in enumerate(["linf", "l2"]):
-        eps = EPS[norm]
-        x_init = start_point(norm, x, eps, 1000 + seed)
-        iterates = [x_init]
-        out = apgd_ce(model, x, y, x_init, norm, eps, N_ITER, trace=iterates)
+    for norm, eps, seed in RUNS:
+        x_init = start_point(norm, x, eps, seed)
+        iterates, log = [x_init], []
+        out = apgd_ce(model, x, y, x_init, norm, eps, N_ITER, trace=iterates, log=log)
+        # sanity: every iterate (including restarts from x_best) in ball and box
         check_iterates(norm, x, eps, iterates + [out["x_best"]])
         ls = out["loss_steps"]
-        print("%-4s eps=%g: fooled %d/%d, mean loss init %.4f, first step %.4f, last step %.4f, best %.4f; final step sizes %s"
+        halvings = [round(math.log2(2 * eps / v)) for v in out["step_size"].tolist()]
+        kept = sum(int((1 - torch.max(e["osc"], e["no_impr"])).sum()) for e in log)
+        by_no_impr = sum(int(((e["osc"] == 0) & (e["no_impr"] > 0)).sum()) for e in log)
+        bad, nvar, worst = robustness(w1, b1, w2, b2, x, y, norm, eps, x_init, out)
+        print("%-4s eps=%g: fooled %d/%d; mean loss at x_init %.4f, step 0 %.4f, step %d %.4f, best %.4f"
               % (norm, eps, int(out["fooled"].sum()), N_IMG, float(out["loss_init"].mean()),
-                 float(ls[0].mean()), float(ls[-1].mean()), float(out["loss_best"].mean()),
-                 sorted(set("%g" % s for s in out["step_size"].tolist()))))
+                 float(ls[0].mean()), N_ITER - 1, float(ls[-1].mean()), float(out["loss_best"].mean())))
+        print("      checkpoints at i=%s; step halvings per image %s; %d image-checkpoints kept the step, "
+              "%d halvings came from the no-improvement rule" %
+              ([e["i"] for e in log], halvings, kept, by_no_impr))
+        print("      smallest |margin| along the path %.3f; perturbed-rounding reruns: %d/%d disagree "
+              "(largest relative loss difference %.1g)" %
+              (float(margins_along(model, y, iterates).min()), bad, nvar, worst))
         runs.append((norm, eps, x_init, out))
 
     flat = lambda t: t.reshape(t.shape[0], -1)
@@ -315,7 +340,7 @@ def main():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apgd_ce_ref.json")
     with open(path, "w") as f:
         f.write(text)
-    print("wrote", path)
+    print("wrote", os.path.relpath(path))
 
 
 if __name__ == "__main__":
