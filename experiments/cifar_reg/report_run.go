@@ -354,6 +354,7 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade
 	}
 
 	b.WriteString(evaluationText(cfg.Robust))
+	b.WriteString(timingText(gs))
 	b.WriteString("## Accuracy and noise robustness (mean ± SEM over seeds)\n\n")
 	b.WriteString("Mean accuracy over levels is the area under the accuracy-against-level curve divided by the range of levels.\n\n")
 	header := "| model | seeds | clean | "
@@ -508,6 +509,37 @@ func evaluationText(c robust.Config) string {
 	}
 	b.WriteString("\n\n")
 	return b.String()
+}
+
+// timingText gives each part's wall time per model, as the runs measured
+// it (median over models; 0 s parts left out).
+func timingText(gs []*group) string {
+	per := map[string][]float64{}
+	var parts []string
+	for _, g := range gs {
+		for _, r := range g.runs {
+			if r.Robustness == nil {
+				continue
+			}
+			for k, v := range r.Robustness.Seconds {
+				if per[k] == nil {
+					parts = append(parts, k)
+				}
+				per[k] = append(per[k], v)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	slices.Sort(parts)
+	var items []string
+	for _, k := range parts {
+		if m := report.Median(per[k]); m >= 0.5 {
+			items = append(items, fmt.Sprintf("%s %.0f s", k, m))
+		}
+	}
+	return "Wall time per model (median over models): " + strings.Join(items, ", ") + ".\n\n"
 }
 
 func countOrAll(n int) string {
