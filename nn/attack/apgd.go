@@ -79,15 +79,7 @@ type APGDResult struct {
 }
 
 // Accuracy is the fraction of images not fooled: the robust accuracy.
-func (r *APGDResult) Accuracy() float64 {
-	n := 0
-	for _, f := range r.Fooled {
-		if !f {
-			n++
-		}
-	}
-	return float64(n) / float64(max(len(r.Fooled), 1))
-}
+func (r *APGDResult) Accuracy() float64 { return notFooled(r.Fooled) }
 
 // APGD attacks every image with cfg on threads goroutines (GOMAXPROCS when
 // threads < 1), cfg.Batch images to a pass. Images already misclassified

@@ -101,6 +101,18 @@ func Accuracy(ctx context.Context, m Model, im Images, batch, threads int) (floa
 	return fractionCorrect(pred, im.Labels), nil
 }
 
+// notFooled is the fraction of false entries: an attack's robust accuracy
+// from its per-image outcomes (0 for no images).
+func notFooled(fooled []bool) float64 {
+	n := 0
+	for _, f := range fooled {
+		if !f {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(fooled), 1))
+}
+
 func fractionCorrect(pred, labels []int) float64 {
 	if len(labels) == 0 {
 		return 0

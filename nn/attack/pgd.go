@@ -54,15 +54,7 @@ type PGDResult struct {
 }
 
 // Accuracy is the fraction of images not fooled: the robust accuracy.
-func (r *PGDResult) Accuracy() float64 {
-	n := 0
-	for _, f := range r.Fooled {
-		if !f {
-			n++
-		}
-	}
-	return float64(n) / float64(max(len(r.Fooled), 1))
-}
+func (r *PGDResult) Accuracy() float64 { return notFooled(r.Fooled) }
 
 // PGD attacks every image with cfg on threads goroutines (GOMAXPROCS when
 // threads < 1). A run starts at the image (or a random point of the ball),

@@ -63,15 +63,7 @@ type SquareResult struct {
 }
 
 // Accuracy is the fraction of images not fooled: the robust accuracy.
-func (r *SquareResult) Accuracy() float64 {
-	n := 0
-	for _, f := range r.Fooled {
-		if !f {
-			n++
-		}
-	}
-	return float64(n) / float64(max(len(r.Fooled), 1))
-}
+func (r *SquareResult) Accuracy() float64 { return notFooled(r.Fooled) }
 
 // Square attacks every image with cfg on threads goroutines (GOMAXPROCS
 // when threads < 1), cfg.Batch images to a forward pass, following
