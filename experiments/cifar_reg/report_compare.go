@@ -110,12 +110,17 @@ type minimalSummary struct {
 // robustSummary is a group's ensemble robust accuracy at ε, mean ± SEM over
 // seeds, with each attack's.
 type robustSummary struct {
-	Group   string             `json:"group"`
-	Norm    string             `json:"norm"`
-	Eps     float64            `json:"eps"`
-	Mean    float64            `json:"mean"`
-	SEM     float64            `json:"sem"`
-	Attacks map[string]float64 `json:"attacks"` // mean over seeds of each attack's own robust accuracy
+	Group   string       `json:"group"`
+	Norm    string       `json:"norm"`
+	Eps     float64      `json:"eps"`
+	Mean    float64      `json:"mean"`
+	SEM     float64      `json:"sem"`
+	Attacks []attackMean `json:"attacks"` // the running robust accuracy after each attack, in order, mean over seeds
+}
+
+type attackMean struct {
+	Name     string  `json:"name"`
+	Accuracy float64 `json:"accuracy"`
 }
 
 // pairedMinimal compares two groups' minimal perturbations per image.
@@ -203,11 +208,15 @@ func compareGroups(gs []*group) *comparisons {
 		for _, g := range gs {
 			var accs []float64
 			per := map[string][]float64{}
+			var order []string
 			eps := 0.0
 			for _, r := range g.runs {
 				if nr := normResultOf(r, norm); nr != nil {
 					accs, eps = append(accs, nr.RobustAccuracy), nr.Eps
 					for _, a := range nr.Attacks {
+						if per[a.Name] == nil {
+							order = append(order, a.Name)
+						}
 						per[a.Name] = append(per[a.Name], a.Accuracy)
 					}
 				}
@@ -216,9 +225,10 @@ func compareGroups(gs []*group) *comparisons {
 				continue
 			}
 			m, e := report.MeanSEM(accs)
-			rs := robustSummary{Group: g.name, Norm: norm, Eps: eps, Mean: m, SEM: e, Attacks: map[string]float64{}}
-			for name, v := range per {
-				rs.Attacks[name], _ = report.MeanSEM(v)
+			rs := robustSummary{Group: g.name, Norm: norm, Eps: eps, Mean: m, SEM: e}
+			for _, name := range order {
+				mean, _ := report.MeanSEM(per[name])
+				rs.Attacks = append(rs.Attacks, attackMean{name, mean})
 			}
 			c.Robust = append(c.Robust, rs)
 		}

@@ -414,7 +414,7 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade
 
 	if len(cmp.Robust) > 0 {
 		b.WriteString("## Adversarial robustness (attack ensemble)\n\n")
-		b.WriteString("Robust accuracy: an image counts as robust only if every attack fails within ε (mean ± SEM over seeds; each attack's own accuracy in brackets). ")
+		b.WriteString("Robust accuracy: an image counts as robust only if every attack fails within ε (mean ± SEM over seeds); \"after each attack\" is the running figure as the attacks follow one another, AutoAttack's way. ")
 		b.WriteString("Minimal perturbation: per image the smallest adversarial perturbation any attack found; medians over the images every model classifies correctly, with bootstrap 95 % intervals over images.\n\n")
 		for _, norm := range attackNorms {
 			var cs *commonSet
@@ -437,17 +437,12 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade
 						}
 						b.WriteString(")")
 					}
-					fmt.Fprintf(&b, "\n\n| model | robust accuracy at ε = %g | by attack | median minimal %s [95 %% CI] |\n|---|---|---|---|\n", rs.Eps, strings.ToUpper(norm))
+					fmt.Fprintf(&b, "\n\n| model | robust accuracy at ε = %g | after each attack | median minimal %s [95 %% CI] |\n|---|---|---|---|\n", rs.Eps, strings.ToUpper(norm))
 					first = false
 				}
 				var parts []string
-				names := make([]string, 0, len(rs.Attacks))
-				for name := range rs.Attacks {
-					names = append(names, name)
-				}
-				slices.Sort(names)
-				for _, name := range names {
-					parts = append(parts, fmt.Sprintf("%s %.1f%%", name, 100*rs.Attacks[name]))
+				for _, a := range rs.Attacks {
+					parts = append(parts, fmt.Sprintf("%s %.1f%%", a.Name, 100*a.Accuracy))
 				}
 				med := "–"
 				for _, ms := range cmp.Minimal {

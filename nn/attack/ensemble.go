@@ -51,8 +51,13 @@ type AttackOutcome struct {
 	Attacked int       `json:"attacked"` // images it was run on
 	Fooled   []bool    `json:"fooled"`   // [N]: it found an adversarial within Eps (misclassified clean images count)
 	Dist     []float64 `json:"-"`        // [N]: size of its adversarial in the norm, +Inf where none (JSON: see DistJSON)
-	Accuracy float64   `json:"accuracy"` // 1 − fraction fooled among the N images
-	Seconds  float64   `json:"seconds"`
+	// Accuracy is the robust accuracy after this attack and the ones
+	// before it (AutoAttack's running figure, so the last one is the
+	// ensemble's); Alone, for the attacks that run on every correctly
+	// classified image (FMN, Boundary), its robust accuracy by itself.
+	Accuracy float64  `json:"accuracy"`
+	Alone    *float64 `json:"alone,omitempty"`
+	Seconds  float64  `json:"seconds"`
 	// Boundary only: distances at the start and the end, and steps taken.
 	StartDist []float64 `json:"-"`
 	Steps     []int     `json:"steps,omitempty"`
@@ -102,7 +107,7 @@ func Ensemble(ctx context.Context, m Model, im Images, cfg EnsembleConfig, threa
 	}
 	// record takes an attack's adversarial points for the images it ran on
 	// (idx into the full set) and updates robustness and minimal sizes.
-	record := func(o *AttackOutcome, idx []int, fooled []bool, adv []float32) {
+	record := func(o *AttackOutcome, idx []int, fooled []bool, adv []float32, all bool) {
 		for i := range n {
 			o.Fooled = append(o.Fooled, !res.Correct[i])
 			o.Dist = append(o.Dist, map[bool]float64{true: math.Inf(1), false: 0}[res.Correct[i]])
@@ -123,14 +128,12 @@ func Ensemble(ctx context.Context, m Model, im Images, cfg EnsembleConfig, threa
 				copy(res.Adv[i*d:(i+1)*d], a)
 			}
 		}
-		fooledN := 0
-		for _, f := range o.Fooled {
-			if f {
-				fooledN++
-			}
-		}
 		o.Attacked = len(idx)
-		o.Accuracy = float64(n-fooledN) / float64(max(n, 1))
+		o.Accuracy = float64(countTrue(res.Robust)) / float64(max(n, 1))
+		if all {
+			alone := notFooled(o.Fooled)
+			o.Alone = &alone
+		}
 	}
 	// which lists the images to attack: the robust ones, or every
 	// correctly classified one.
@@ -161,7 +164,7 @@ func Ensemble(ctx context.Context, m Model, im Images, cfg EnsembleConfig, threa
 				return nil, fmt.Errorf("%s (%v, ε=%g): %w", name, cfg.Norm, cfg.Eps, err)
 			}
 		}
-		record(&o, idx, fooled, adv)
+		record(&o, idx, fooled, adv, all)
 		o.Seconds = time.Since(start).Seconds()
 		res.Attacks = append(res.Attacks, o)
 		return &res.Attacks[len(res.Attacks)-1], nil
@@ -244,12 +247,6 @@ func Ensemble(ctx context.Context, m Model, im Images, cfg EnsembleConfig, threa
 			}
 		}
 	}
-	robust := 0
-	for _, r := range res.Robust {
-		if r {
-			robust++
-		}
-	}
-	res.Accuracy = float64(robust) / float64(max(n, 1))
+	res.Accuracy = float64(countTrue(res.Robust)) / float64(max(n, 1))
 	return res, nil
 }

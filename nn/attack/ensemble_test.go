@@ -35,11 +35,16 @@ func TestEnsembleKnownCases(t *testing.T) {
 			}
 			checkKnown(t, kc, n, r.Minimal, r.Adv, 0.01)
 			var names []string
+			prev := 1.0
 			for _, a := range r.Attacks {
 				names = append(names, a.Name)
-				if r.Accuracy > a.Accuracy {
-					t.Errorf("%s %v: ensemble accuracy %v above %s's %v", kc.name, n, r.Accuracy, a.Name, a.Accuracy)
+				if a.Accuracy > prev || a.Alone != nil && r.Accuracy > *a.Alone {
+					t.Errorf("%s %v: %s: running accuracy %v after %v before; alone %v, ensemble %v", kc.name, n, a.Name, a.Accuracy, prev, a.Alone, r.Accuracy)
 				}
+				prev = a.Accuracy
+			}
+			if prev != r.Accuracy {
+				t.Errorf("%s %v: the last running accuracy %v is not the ensemble's %v", kc.name, n, prev, r.Accuracy)
 			}
 			want := []string{"apgd-ce", "fmn", "square"}
 			if n == L2 {

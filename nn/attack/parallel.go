@@ -104,13 +104,18 @@ func Accuracy(ctx context.Context, m Model, im Images, batch, threads int) (floa
 // notFooled is the fraction of false entries: an attack's robust accuracy
 // from its per-image outcomes (0 for no images).
 func notFooled(fooled []bool) float64 {
+	return float64(len(fooled)-countTrue(fooled)) / float64(max(len(fooled), 1))
+}
+
+// countTrue is the number of true entries.
+func countTrue(bs []bool) int {
 	n := 0
-	for _, f := range fooled {
-		if !f {
+	for _, b := range bs {
+		if b {
 			n++
 		}
 	}
-	return float64(n) / float64(max(len(fooled), 1))
+	return n
 }
 
 func fractionCorrect(pred, labels []int) float64 {

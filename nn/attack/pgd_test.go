@@ -139,16 +139,6 @@ func scaleTo(d []float64, r float64) []float64 {
 	return d
 }
 
-func countTrue(b []bool) int {
-	n := 0
-	for _, v := range b {
-		if v {
-			n++
-		}
-	}
-	return n
-}
-
 // imageLosses is the cross-entropy of each image on its own.
 func imageLosses(t testing.TB, m Model, im Images) []float64 {
 	t.Helper()

@@ -217,7 +217,7 @@ func normResult(r *attack.EnsembleResult, curve []float64) NormResult {
 		nr.CurveAccuracy = append(nr.CurveAccuracy, float64(above)/float64(max(n, 1)))
 	}
 	for _, a := range r.Attacks {
-		s := AttackSummary{Name: a.Name, Attacked: a.Attacked, Accuracy: a.Accuracy, Seconds: a.Seconds}
+		s := AttackSummary{Name: a.Name, Attacked: a.Attacked, Accuracy: a.Accuracy, Alone: a.Alone, Seconds: a.Seconds}
 		for i, f := range a.Fooled {
 			if r.Correct[i] {
 				if f {

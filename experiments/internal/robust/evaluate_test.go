@@ -107,11 +107,16 @@ func TestEvaluateSmoke(t *testing.T) {
 		attack.L2: {"apgd-ce", "apgd-t", "fmn", "square", "boundary"}}
 	for _, nr := range res.Adversarial {
 		var names []string
+		prev := nr.CleanAccuracy
 		for _, a := range nr.Attacks {
 			names = append(names, a.Name)
-			if nr.RobustAccuracy > a.Accuracy {
-				t.Errorf("%v: ensemble robust accuracy %v above %s's %v", nr.Norm, nr.RobustAccuracy, a.Name, a.Accuracy)
+			if a.Accuracy > prev || a.Alone != nil && nr.RobustAccuracy > *a.Alone {
+				t.Errorf("%v: %s: running robust accuracy %v after %v; alone %v; ensemble %v", nr.Norm, a.Name, a.Accuracy, prev, a.Alone, nr.RobustAccuracy)
 			}
+			prev = a.Accuracy
+		}
+		if prev != nr.RobustAccuracy {
+			t.Errorf("%v: last running accuracy %v, ensemble %v", nr.Norm, prev, nr.RobustAccuracy)
 		}
 		if !reflect.DeepEqual(names, wantAttacks[nr.Norm]) {
 			t.Errorf("%v: attacks %v, want %v", nr.Norm, names, wantAttacks[nr.Norm])

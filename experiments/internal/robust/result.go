@@ -25,7 +25,7 @@ type NormResult struct {
 	Images         int             `json:"images"`
 	CleanAccuracy  float64         `json:"clean_accuracy"`  // on these images
 	RobustAccuracy float64         `json:"robust_accuracy"` // of the ensemble at Eps
-	Attacks        []AttackSummary `json:"attacks"`         // each attack's own robust accuracy at Eps
+	Attacks        []AttackSummary `json:"attacks"`         // the robust accuracy after each attack, in order
 	Correct        []bool          `json:"correct"`         // [Images]: clean image classified correctly
 	Robust         []bool          `json:"robust"`          // [Images]: no attack fooled it within Eps
 	// Minimal perturbation of every image (0: misclassified clean; null:
@@ -48,12 +48,13 @@ type NormResult struct {
 
 // AttackSummary is one attack of an ensemble.
 type AttackSummary struct {
-	Name     string  `json:"name"`
-	Attacked int     `json:"attacked"` // images it ran on (those the attacks before it left robust, or all correct ones)
-	Accuracy float64 `json:"accuracy"` // robust accuracy at Eps by this attack alone (on the images it ran on; the rest count as the ensemble had them)
-	Fooled   int     `json:"fooled"`   // images it fooled within Eps among those it ran on
-	Found    int     `json:"found"`    // images for which it found an adversarial of any size
-	Seconds  float64 `json:"seconds"`
+	Name     string   `json:"name"`
+	Attacked int      `json:"attacked"`        // images it ran on (those the attacks before it left robust, or all correct ones)
+	Accuracy float64  `json:"accuracy"`        // robust accuracy at Eps after this attack and those before it
+	Alone    *float64 `json:"alone,omitempty"` // by itself, for the attacks run on every correct image (FMN, Boundary)
+	Fooled   int      `json:"fooled"`          // images it fooled within Eps among those it ran on
+	Found    int      `json:"found"`           // images for which it found an adversarial of any size
+	Seconds  float64  `json:"seconds"`
 }
 
 // BoundarySummary describes the Boundary attack's refinement.
