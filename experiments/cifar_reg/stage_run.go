@@ -360,7 +360,7 @@ func (p *prepared) makeTransfer(ctx context.Context, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(log, "transfer examples: PGD on the baseline")
+	fmt.Fprintln(log, "transfer examples: APGD-CE on the baseline")
 	p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, p.cfg.Robust, 0)
 	return err
 }
