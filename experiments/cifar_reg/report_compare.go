@@ -133,6 +133,9 @@ type pairedMinimal struct {
 	MedianDiff float64 `json:"median_diff"`
 	CILow      float64 `json:"ci_low"`
 	CIHigh     float64 `json:"ci_high"`
+	// PHolm is the Wilcoxon p adjusted by Holm's method over every test
+	// the report ran (see adjustFamily); the outcome sentences use it.
+	PHolm *float64 `json:"p_holm,omitempty"`
 }
 
 // pairedNoise compares two groups' noise robustness per seed (seed s of
@@ -144,6 +147,7 @@ type pairedNoise struct {
 	A       float64               `json:"a_mean"` // means over seeds
 	B       float64               `json:"b_mean"`
 	Test    *report.PairedTResult `json:"paired_t,omitempty"`
+	PHolm   *float64              `json:"p_holm,omitempty"` // Test.P adjusted as pairedMinimal.PHolm
 	Note    string                `json:"note,omitempty"`
 }
 
@@ -293,7 +297,43 @@ func compareGroups(gs []*group) *comparisons {
 		}
 		c.Comparisons = append(c.Comparisons, cmp)
 	}
+	adjustFamily(c.Comparisons)
 	return c
+}
+
+// adjustFamily sets PHolm on every test that ran, adjusting the p-values
+// by Holm's method over all of them as one family: every comparison of the
+// neural target, in both norms and every noise measure. The outcome can then
+// claim any one difference while keeping the chance of a false claim
+// anywhere in the report at most alphaTest.
+func adjustFamily(cs []comparison) {
+	var ps []float64
+	var dst []**float64
+	for i := range cs {
+		for j := range cs[i].Minimal {
+			m := &cs[i].Minimal[j]
+			if !math.IsNaN(m.Wilcoxon.P) {
+				ps, dst = append(ps, m.Wilcoxon.P), append(dst, &m.PHolm)
+			}
+		}
+		for j := range cs[i].Noise {
+			n := &cs[i].Noise[j]
+			if n.Test != nil && !math.IsNaN(n.Test.P) {
+				ps, dst = append(ps, n.Test.P), append(dst, &n.PHolm)
+			}
+		}
+	}
+	for k, p := range report.Holm(ps) {
+		*dst[k] = &p
+	}
+}
+
+// holmP is an adjusted p-value, NaN where the test did not run.
+func holmP(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }
 
 func splitKey(k string) (string, string) {
@@ -343,4 +383,22 @@ func verdict(p, diff float64) string {
 		return "smaller"
 	}
 	return "no significant difference"
+}
+
+// familySize is the number of tests adjustFamily adjusted together.
+func familySize(cmp *comparisons) int {
+	n := 0
+	for _, c := range cmp.Comparisons {
+		for _, m := range c.Minimal {
+			if m.PHolm != nil {
+				n++
+			}
+		}
+		for _, x := range c.Noise {
+			if x.PHolm != nil {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -594,21 +594,22 @@ func testsText(cmp *comparisons) string {
 	}
 	var b strings.Builder
 	b.WriteString("Per image (minimal perturbations over the common set): Wilcoxon signed-rank test, the difference of medians with a paired bootstrap 95 % interval, the rank-biserial correlation r and the share of images where the first model needs the larger perturbation. ")
-	b.WriteString("Per seed (noise): paired t-test over seeds, mean difference with its 95 % interval.\n\n")
-	b.WriteString("| comparison | measure | difference | test | p | effect |\n|---|---|---|---|---|---|\n")
+	b.WriteString("Per seed (noise): paired t-test over seeds, mean difference with its 95 % interval. ")
+	fmt.Fprintf(&b, "Holm's p adjusts each p-value for the %d tests of this table taken together; the outcome below uses it, at the %g level.\n\n", familySize(cmp), alphaTest)
+	b.WriteString("| comparison | measure | difference | test | p | p (Holm) | effect |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range cmp.Comparisons {
 		name := c.A + " vs " + c.B
 		for _, m := range c.Minimal {
-			fmt.Fprintf(&b, "| %s | median minimal %s (%d images) | %+.3g [%.3g, %.3g] | Wilcoxon | %.3g | r = %+.2f, larger on %.0f%% |\n",
-				name, strings.ToUpper(m.Norm), m.Images, m.MedianDiff, m.CILow, m.CIHigh, m.Wilcoxon.P, m.Wilcoxon.RankBiserial, 100*m.Wilcoxon.FractionGreater)
+			fmt.Fprintf(&b, "| %s | median minimal %s (%d images) | %+.3g [%.3g, %.3g] | Wilcoxon | %.3g | %.3g | r = %+.2f, larger on %.0f%% |\n",
+				name, strings.ToUpper(m.Norm), m.Images, m.MedianDiff, m.CILow, m.CIHigh, m.Wilcoxon.P, holmP(m.PHolm), m.Wilcoxon.RankBiserial, 100*m.Wilcoxon.FractionGreater)
 		}
 		for _, n := range c.Noise {
 			if n.Test == nil {
-				fmt.Fprintf(&b, "| %s | %s, %s | %+.1f points | – | – | %s |\n", name, n.Kind, n.Measure, 100*(n.A-n.B), n.Note)
+				fmt.Fprintf(&b, "| %s | %s, %s | %+.1f points | – | – | – | %s |\n", name, n.Kind, n.Measure, 100*(n.A-n.B), n.Note)
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s, %s | %+.1f [%+.1f, %+.1f] points | paired t (%d seeds) | %.3g | dz = %+.2f |\n",
-				name, n.Kind, n.Measure, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, n.Test.CohenDz)
+			fmt.Fprintf(&b, "| %s | %s, %s | %+.1f [%+.1f, %+.1f] points | paired t (%d seeds) | %.3g | %.3g | dz = %+.2f |\n",
+				name, n.Kind, n.Measure, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, holmP(n.PHolm), n.Test.CohenDz)
 		}
 	}
 	b.WriteString("\n")
@@ -617,8 +618,8 @@ func testsText(cmp *comparisons) string {
 
 // outcome states plainly, per comparison of the neural target with the
 // baseline and with each control, what the paired tests say at the 5 %
-// level: larger, smaller, or no significant difference, and where no test
-// was possible.
+// level after Holm's adjustment over all of them: larger, smaller, or no
+// significant difference, and where no test was possible.
 func outcome(gs []*group, cmp *comparisons) string {
 	if len(cmp.Comparisons) == 0 {
 		return "Not both a neural and a comparison model in this run: no comparison.\n"
@@ -627,17 +628,23 @@ func outcome(gs []*group, cmp *comparisons) string {
 	for _, c := range cmp.Comparisons {
 		fmt.Fprintf(&b, "**%s against %s:**\n\n", c.A, c.B)
 		for _, m := range c.Minimal {
-			v := verdict(m.Wilcoxon.P, m.Wilcoxon.RankBiserial)
-			switch v {
+			norm := strings.ToUpper(m.Norm)
+			evidence := fmt.Sprintf("Wilcoxon p = %.3g, Holm %.3g, over %d images; difference of medians %+.3g [%.3g, %.3g]",
+				m.Wilcoxon.P, holmP(m.PHolm), m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+			// The signed-rank test is about the paired differences; the
+			// interval is about the medians themselves. Say so when they
+			// disagree rather than let one speak for both.
+			caveat := ""
+			if m.CILow <= 0 && m.CIHigh >= 0 {
+				caveat = ", though the interval for the difference of medians includes 0"
+			}
+			switch verdict(holmP(m.PHolm), m.Wilcoxon.RankBiserial) {
 			case "larger":
-				fmt.Fprintf(&b, "- Minimal %s perturbations: the neural target's are larger (more robust; Wilcoxon p = %.3g over %d images, difference of medians %+.3g [%.3g, %.3g]).\n",
-					strings.ToUpper(m.Norm), m.Wilcoxon.P, m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+				fmt.Fprintf(&b, "- Minimal %s perturbations: the neural target's are larger per image (more robust; %s)%s.\n", norm, evidence, caveat)
 			case "smaller":
-				fmt.Fprintf(&b, "- Minimal %s perturbations: the neural target's are smaller (less robust; Wilcoxon p = %.3g over %d images, difference of medians %+.3g [%.3g, %.3g]).\n",
-					strings.ToUpper(m.Norm), m.Wilcoxon.P, m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+				fmt.Fprintf(&b, "- Minimal %s perturbations: the neural target's are smaller per image (less robust; %s)%s.\n", norm, evidence, caveat)
 			default:
-				fmt.Fprintf(&b, "- Minimal %s perturbations: no significant difference (Wilcoxon p = %.3g over %d images, difference of medians %+.3g [%.3g, %.3g]).\n",
-					strings.ToUpper(m.Norm), m.Wilcoxon.P, m.Images, m.MedianDiff, m.CILow, m.CIHigh)
+				fmt.Fprintf(&b, "- Minimal %s perturbations: no significant difference (%s).\n", norm, evidence)
 			}
 		}
 		for _, n := range c.Noise {
@@ -645,14 +652,14 @@ func outcome(gs []*group, cmp *comparisons) string {
 				fmt.Fprintf(&b, "- %s noise, %s: %.1f%% against %.1f%%; %s, so no claim.\n", n.Kind, n.Measure, 100*n.A, 100*n.B, n.Note)
 				continue
 			}
-			v := verdict(n.Test.P, n.Test.MeanDiff)
+			v := verdict(holmP(n.PHolm), n.Test.MeanDiff)
 			word := map[string]string{"larger": "higher", "smaller": "lower", "no significant difference": "no significant difference", "untested": "untested"}[v]
 			if v == "larger" || v == "smaller" {
-				fmt.Fprintf(&b, "- %s noise, %s: %s with the neural target (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g).\n",
-					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P)
+				fmt.Fprintf(&b, "- %s noise, %s: %s with the neural target (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g, Holm %.3g).\n",
+					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, holmP(n.PHolm))
 			} else {
-				fmt.Fprintf(&b, "- %s noise, %s: %s (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g).\n",
-					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P)
+				fmt.Fprintf(&b, "- %s noise, %s: %s (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g, Holm %.3g).\n",
+					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, holmP(n.PHolm))
 			}
 		}
 		b.WriteString("\n")

@@ -58,7 +58,11 @@ func TestReportAlphaTrade(t *testing.T) {
 		// Neural α=20 needs larger perturbations on every image than the
 		// baseline (0.0029 against 0.0025 per seed): Wilcoxon's exact p for
 		// 20 pairs all one way is 2/2²⁰.
-		"**neural α=20 against baseline:**\n\n- Minimal LINF perturbations: the neural target's are larger (more robust; Wilcoxon p = 1.91e-06 over 20 images",
+		// Holm multiplies the smallest p by at most the family's 9 tests
+		// (3 Wilcoxon, 6 paired t; the shuffled control's single seed
+		// allows none), so the claim stands.
+		"**neural α=20 against baseline:**\n\n- Minimal LINF perturbations: the neural target's are larger per image (more robust; Wilcoxon p = 1.91e-06, Holm ",
+		"Holm's p adjusts each p-value for the 9 tests of this table taken together",
 		// Two seeds, both 1 point higher at σ = 0.1 for α = 5: a constant
 		// difference (up to rounding), so p is 0 or near it.
 		"- gaussian noise, accuracy at σ = 0.1: higher with the neural target (+1.0 points [+1.0, +1.0], paired t over 2 seeds, p = ",
@@ -91,5 +95,43 @@ func TestReportAlphaTrade(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(one, "plots", "alpha_trade.png")); err == nil {
 		t.Error("a single-α report wrote plots/alpha_trade.png")
+	}
+}
+
+// The outcome follows Holm's adjusted p, not the raw one: of Wilcoxon tests
+// at p = 0.03, 0.001 and 0.5, Holm gives 0.06 (0.03·2), 0.003 (0.001·3) and
+// 0.5, so the first loses its claim. A claim whose difference of medians
+// has an interval through 0 says so.
+func TestOutcomeUsesHolm(t *testing.T) {
+	w := func(p, r float64) pairedMinimal {
+		m := pairedMinimal{Norm: "linf", Images: 40, MedianDiff: 0.0004, CILow: 0.0001, CIHigh: 0.0007}
+		m.Wilcoxon.P, m.Wilcoxon.RankBiserial = p, r
+		return m
+	}
+	across := w(0.001, 0.5)
+	across.Norm, across.CILow = "l2", -0.0001
+	cmp := &comparisons{Comparisons: []comparison{
+		{A: "neural α=20", B: "baseline", Minimal: []pairedMinimal{w(0.03, 0.3), across}},
+		{A: "neural α=20", B: "shuffled α=20", Minimal: []pairedMinimal{w(0.5, 0.1)}},
+	}}
+	adjustFamily(cmp.Comparisons)
+	got := []float64{holmP(cmp.Comparisons[0].Minimal[0].PHolm), holmP(cmp.Comparisons[0].Minimal[1].PHolm), holmP(cmp.Comparisons[1].Minimal[0].PHolm)}
+	want := []float64{0.06, 0.003, 0.5}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-12 || d < -1e-12 {
+			t.Fatalf("Holm p = %v, want %v", got, want)
+		}
+	}
+	if n := familySize(cmp); n != 3 {
+		t.Errorf("familySize = %d, want 3", n)
+	}
+	md := outcome(nil, cmp)
+	for _, want := range []string{
+		"- Minimal LINF perturbations: no significant difference (Wilcoxon p = 0.03, Holm 0.06, over 40 images",
+		"- Minimal L2 perturbations: the neural target's are larger per image (more robust; Wilcoxon p = 0.001, Holm 0.003, over 40 images; difference of medians +0.0004 [-0.0001, 0.0007]), though the interval for the difference of medians includes 0.",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("outcome lacks %q; it is:\n%s", want, md)
+		}
 	}
 }
