@@ -147,7 +147,7 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 			names, groups = append(names, g.name), append(groups, g.perImage(cs))
 		}
 		if err := report.BoxPlot(filepath.Join(plots, "minimal_"+cs.Norm),
-			fmt.Sprintf("minimal adversarial %s perturbation (attack ensemble, %d images all models classify correctly)",
+			fmt.Sprintf("minimal %s perturbation, attack ensemble (%d images every model gets right)",
 				strings.ToUpper(cs.Norm), len(cs.Images)), "size (pixels in [0,1])", names, groups, true); err != nil {
 			return err
 		}
