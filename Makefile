@@ -6,7 +6,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 export CIFAR10_DIR ?= $(SHARED_DATA)/cifar-10-batches-bin
 export BRAINREG_NEURAL_DIR ?= $(SHARED_DATA)/neural
 
-.PHONY: all build test test-go test-purego test-arm64 bench lint fmt dist fuzz race test-slurm
+.PHONY: all build test test-go test-purego test-arm64 bench bench-once lint fmt dist fuzz race test-slurm
 
 # Static binaries for clusters: cifar_reg for each platform, stamped with
 # the commit (cifar_reg version prints it with the CPU features and kernel path).
@@ -70,6 +70,11 @@ test-slurm:
 # GEMM and vector-kernel benchmarks; compare with ../shared/bench (see README).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count 5 ./simd/
+
+# Every benchmark of the module run once, so that a broken one fails CI
+# instead of rotting (CI runs this; it times nothing).
+bench-once:
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
