@@ -3,8 +3,10 @@ and layouts, and a dependency-free reader/writer of the safetensors files
 that brainreg writes. A PyTorch user loads a brainreg checkpoint with
 
     import torch_models as tm
-    model = tm.resnet18()                      # or tm.small_resnet(), tm.resnet34()
+    model = tm.resnet18()                      # or tm.small_resnet(), tm.resnet34(), tm.tiny_resnet()
     model.load_state_dict(tm.load_state_dict("model.safetensors"))
+    # or, whichever of them the checkpoint holds:
+    model = tm.from_checkpoint("model.safetensors")
     model.eval(); logits = model(x)            # x: [N, 1, 32, 32], scaled 5·(x − 0.5)
 
 and gets the same logits as brainreg. Needs only torch and numpy.
@@ -74,6 +76,11 @@ def small_resnet(classes=10):
     return ResNet([16, 32, 64], [3, 3, 3], 3, classes=classes)
 
 
+def tiny_resnet(classes=10):
+    """nn.TinyConfig: the smoke preset's model."""
+    return ResNet([4, 8, 16], [1, 1, 1], 3, classes=classes)
+
+
 _DT = {"F32": np.float32, "I64": np.int64, "F64": np.float64, "I32": np.int32}
 
 
@@ -107,6 +114,24 @@ def save_safetensors(path, arrays, metadata=None):
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def from_checkpoint(path):
+    """The ResNet a brainreg checkpoint holds, its form read off the tensors (stem kernel, stage
+    widths and block counts, input channels and classes), with the checkpoint's weights loaded."""
+    arrays, _ = load_safetensors(path)
+    widths, blocks = [], []
+    while "layer%d.0.conv1.weight" % (len(widths) + 1) in arrays:
+        s = len(widths) + 1
+        widths.append(arrays["layer%d.0.conv1.weight" % s].shape[0])
+        n = 0
+        while "layer%d.%d.conv1.weight" % (s, n) in arrays:
+            n += 1
+        blocks.append(n)
+    stem = arrays["conv1.weight"]
+    model = ResNet(widths, blocks, stem.shape[2], in_channels=stem.shape[1], classes=arrays["fc.weight"].shape[0])
+    model.load_state_dict(load_state_dict(path))
+    return model
 
 
 def load_state_dict(path):
