@@ -91,5 +91,5 @@ dist:
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		out=dist/cifar_reg-$$os-$$arch$$ext; \
 		echo "building $$out"; \
-		GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X main.commit=$(COMMIT)" -o $$out ./experiments/cifar_reg || exit 1; \
+		GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X github.com/brainreg/brainreg/experiments/internal/buildinfo.Commit=$(COMMIT)" -o $$out ./experiments/cifar_reg || exit 1; \
 	done

@@ -5,11 +5,21 @@
 // Each stage of the pipeline is a subcommand, so a cluster needs one static
 // binary:
 //
-//	cifar_reg [run] [flags]     the whole pipeline (today: the baseline classifier)
-//	cifar_reg train [flags]     train one classifier
+//	cifar_reg [run] [flags]     the whole experiment: neural target, baseline and regularised models, robustness, report
+//	cifar_reg simulate          simulate mouse-V1 recordings of the neural stimulus images
+//	cifar_reg predictor         train one neural predictor (denoiser) per scan
+//	cifar_reg target            build the neural similarity target and its controls (raw, shuffled, noise-free)
+//	cifar_reg train             train one classifier on grayscale CIFAR-10
+//	cifar_reg evaluate          the robustness evaluation of one trained model
+//	cifar_reg realdata          fit predictors on the real mouse V1 sets and report correlations
+//	cifar_reg sweep             write a SLURM job-array plan of the experiment
+//	cifar_reg prepare           build what every model of a plan shares (a sweep's first job)
+//	cifar_reg task              train and evaluate one model of a plan (a sweep's array task)
+//	cifar_reg report            aggregate a plan's finished models into results, tables and plots
 //	cifar_reg version           build, CPU features and kernel path
+//	cifar_reg help              list the subcommands
 //
-// `cifar_reg help` lists every subcommand; `cifar_reg CMD -h` its flags.
+// `cifar_reg CMD -h` gives a subcommand's flags.
 // SIGINT and SIGTERM stop a stage cleanly after saving a checkpoint; the
 // same command resumes it.
 package main
@@ -22,11 +32,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
 
+	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
 	"github.com/brainreg/brainreg/simd"
 )
 
@@ -122,28 +132,13 @@ func setThreads(n int) {
 	}
 }
 
-// commit is stamped by `make dist` (-ldflags -X main.commit=…); otherwise
-// the VCS revision the go command recorded, if any, is used.
-var commit string
-
 // versionText describes the binary: module version, commit, Go version, CPU
-// features and the kernel path.
+// features and the kernel path (buildinfo says where the commit comes from).
 func versionText() string {
+	in := buildinfo.Get()
 	var b strings.Builder
-	mod, rev := "(devel)", commit
-	if info, ok := debug.ReadBuildInfo(); ok {
-		mod = info.Main.Version
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && rev == "" {
-				rev = s.Value
-			}
-		}
-	}
-	if rev == "" {
-		rev = "unknown"
-	}
-	fmt.Fprintf(&b, "brainreg cifar_reg %s (commit %s, %s %s/%s)\n", mod, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintln(&b, in.String())
 	fmt.Fprintf(&b, "cpu: %s; features: %s; kernel path: %s; threads: %d\n",
-		simd.CPUName(), strings.Join(simd.CPUFeatures(), " "), simd.Path(), simd.Threads())
+		in.CPU, strings.Join(in.Features, " "), in.KernelPath, in.Threads)
 	return b.String()
 }

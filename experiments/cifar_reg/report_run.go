@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
 	"github.com/brainreg/brainreg/experiments/internal/report"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
@@ -100,6 +101,7 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 	cmp := compareGroups(gs)
 	if err := runio.WriteJSON(filepath.Join(dir, "results.json"), map[string]any{
 		"config": cfg, "target": tsum, "models": runs, "statistics": cmp, "written": time.Now().UTC().Format(time.RFC3339),
+		"build": buildinfo.Get(),
 	}); err != nil {
 		return err
 	}
@@ -340,6 +342,7 @@ func writeCSV(path string, runs []*modelRun) error {
 func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade string, cmp *comparisons) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# cifar_reg run, preset %s\n\n", cfg.Preset)
+	b.WriteString(buildText(gs))
 	fmt.Fprintf(&b, "Model %s, %d epochs, batch %d, %d seed(s); similarity penalty with %d pairs a step, α ∈ %v; target preset %s.\n\n",
 		cfg.Train.Model, cfg.Train.Epochs, cfg.Train.Batch, cfg.Seeds, cfg.Pairs, cfg.Alphas, cfg.TargetPreset)
 	if tsum != nil {
@@ -688,4 +691,42 @@ func pct(m, e float64, n int) string {
 		return fmt.Sprintf("%.1f%%", 100*m)
 	}
 	return fmt.Sprintf("%.1f ± %.1f%%", 100*m, 100*e)
+}
+
+// buildText says which code wrote the report and which trained and
+// evaluated its models (each distinct build, with how many stages it
+// finished), so that a summary read alone names its code.
+func buildText(gs []*group) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Report written by %s.\n", buildinfo.Get())
+	for _, part := range []struct {
+		what string
+		of   func(*modelRun) *buildinfo.Info
+	}{
+		{"Models trained by", func(r *modelRun) *buildinfo.Info { return r.TrainedBy }},
+		{"Evaluated by", func(r *modelRun) *buildinfo.Info { return r.EvaluatedBy }},
+	} {
+		count := map[string]int{}
+		var order []string
+		for _, g := range gs {
+			for _, r := range g.runs {
+				s := "a build from before builds were recorded"
+				if in := part.of(r); in != nil {
+					s = in.String()
+				}
+				if count[s] == 0 {
+					order = append(order, s)
+				}
+				count[s]++
+			}
+		}
+		for i, s := range order {
+			order[i] = fmt.Sprintf("%s (%d)", s, count[s])
+		}
+		if len(order) > 0 {
+			fmt.Fprintf(&b, "%s: %s.\n", part.what, strings.Join(order, "; "))
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/brainreg/brainreg/data/neural"
 	"github.com/brainreg/brainreg/data/npy"
 	"github.com/brainreg/brainreg/data/rsa"
+	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
 	"github.com/brainreg/brainreg/experiments/internal/trainer"
@@ -109,6 +110,10 @@ type modelRun struct {
 	SimLoss    float64                `json:"final_sim_loss,omitempty"`
 	Robustness *robust.Result         `json:"robustness"`
 	Epochs     []trainer.EpochMetrics `json:"epochs"`
+	// The builds that finished the training and the evaluation (nil for
+	// stages finished before builds were recorded).
+	TrainedBy   *buildinfo.Info `json:"trained_by"`
+	EvaluatedBy *buildinfo.Info `json:"evaluated_by"`
 }
 
 // runFlags are the flags that define an experiment, shared by run and
@@ -440,7 +445,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 		if err := runio.ReadJSON(resPath, &rr); err != nil {
 			return nil, err
 		}
-		r.Robustness = &rr
+		r.Robustness, r.EvaluatedBy = &rr, runio.StageBuild(rdir)
 		return r, nil
 	}
 	fmt.Fprintf(log, "robustness of %s α=%g seed %d\n", u.Kind, u.Alpha, tc.Seed)
@@ -460,7 +465,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 	if err := runio.MarkDone(rdir); err != nil {
 		return nil, err
 	}
-	r.Robustness = rr
+	r.Robustness, r.EvaluatedBy = rr, runio.StageBuild(rdir)
 	return r, nil
 }
 
@@ -488,12 +493,13 @@ func finishedUnit(p *prepared, u unit) (*modelRun, error) {
 	if err := runio.ReadJSON(filepath.Join(rdir, "robustness.json"), &rr); err != nil {
 		return nil, err
 	}
-	r.Robustness = &rr
+	r.Robustness, r.EvaluatedBy = &rr, runio.StageBuild(rdir)
 	return r, nil
 }
 
 func newModelRun(u unit, tc trainer.Config, dir string, res trainer.Result) *modelRun {
-	r := &modelRun{Kind: u.Kind, Seed: tc.Seed, Alpha: u.Alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs}
+	r := &modelRun{Kind: u.Kind, Seed: tc.Seed, Alpha: u.Alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs,
+		TrainedBy: runio.StageBuild(dir)}
 	for _, e := range res.Epochs {
 		r.TrainSecs += e.Seconds
 	}

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
 	"github.com/brainreg/brainreg/nn/checkpoint"
 )
 
@@ -50,10 +52,35 @@ func Done(dir string) bool {
 	return err == nil
 }
 
+// doneRecord is the DONE marker's content: when the stage finished and the
+// build that finished it. Markers from before it held "done\n".
+type doneRecord struct {
+	Finished string         `json:"finished"`
+	Build    buildinfo.Info `json:"build"`
+}
+
 // MarkDone records that the stage in dir finished, after all its outputs
-// were written.
+// were written, with the build that wrote them.
 func MarkDone(dir string) error {
-	return checkpoint.WriteFileAtomic(filepath.Join(dir, doneMarker), []byte("done\n"))
+	b, err := json.MarshalIndent(doneRecord{time.Now().UTC().Format(time.RFC3339), buildinfo.Get()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, doneMarker), append(b, '\n'))
+}
+
+// StageBuild returns the build that finished the stage in dir, or nil when
+// it has not finished or its marker predates the record.
+func StageBuild(dir string) *buildinfo.Info {
+	b, err := os.ReadFile(filepath.Join(dir, doneMarker))
+	if err != nil {
+		return nil
+	}
+	var r doneRecord
+	if json.Unmarshal(b, &r) != nil || r.Build.Commit == "" {
+		return nil
+	}
+	return &r.Build
 }
 
 // WriteJSON writes v as indented JSON to path atomically.
