@@ -29,6 +29,14 @@ func TestSmokePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\nlog:\n%s", err, log.String())
 	}
+	// The run's stage lines: each stage in turn, with the time left once a
+	// stage of every kind has measured its cost.
+	for _, want := range []string{"run: stage 1 of 15 (neural target and controls); ", "run: stage 3 of 15 (train baseline α=0 seed 0); ",
+		"run: stage 15 of 15 (evaluate truth α=20 seed 0); ", "s left\n"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, log.String())
+		}
+	}
 	var res struct {
 		Models []struct {
 			Kind       string
@@ -86,5 +94,10 @@ func TestSmokePipeline(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "train epoch") || strings.Contains(log.String(), "robust: noise done") {
 		t.Fatalf("the rerun trained or evaluated again:\n%s", log.String())
+	}
+	// Reused trainings still time the others (their epochs' recorded
+	// seconds); reused evaluations are not stages run again.
+	if !strings.Contains(log.String(), "(train neural α=20 seed 0); ") || strings.Contains(log.String(), "(evaluate ") {
+		t.Errorf("the rerun's stage lines:\n%s", log.String())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/brainreg/brainreg/data/npy"
 	"github.com/brainreg/brainreg/data/rsa"
 	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
+	"github.com/brainreg/brainreg/experiments/internal/progress"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
 	"github.com/brainreg/brainreg/experiments/internal/trainer"
@@ -225,7 +227,7 @@ func runPipeline(ctx context.Context, args []string) error {
 // pipeline runs the experiment and returns the report directory: prepare,
 // every unit, the report.
 func pipeline(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer) (string, error) {
-	p, err := prepare(ctx, cfg, out, neuralDir, dataOpt, log, true)
+	p, err := prepareRun(ctx, cfg, out, neuralDir, dataOpt, log, true, runPlan(cfg, true, log))
 	if err != nil {
 		return "", err
 	}
@@ -245,12 +247,13 @@ func pipeline(ctx context.Context, cfg pipelineConfig, out, neuralDir string, da
 // trainAll builds the targets and trains every unit's model, as pipeline
 // does, without the transfer examples, the evaluation and the report.
 func trainAll(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer) error {
-	p, err := prepare(ctx, cfg, out, neuralDir, dataOpt, log, false)
+	p, err := prepareRun(ctx, cfg, out, neuralDir, dataOpt, log, false, runPlan(cfg, false, log))
 	if err != nil {
 		return err
 	}
 	for _, u := range units(cfg) {
 		if u.Kind == kindTruth && !p.tsum.Simulated {
+			p.plan.Skip(trainStage(u))
 			continue
 		}
 		tc := p.trainConfig(u)
@@ -259,11 +262,73 @@ func trainAll(ctx context.Context, cfg pipelineConfig, out, neuralDir string, da
 			return err
 		}
 		fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", u.Kind, u.Alpha, tc.Seed, dir)
-		if _, _, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]}); err != nil {
+		p.plan.Begin(trainStage(u))
+		_, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]})
+		if err != nil {
 			return fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 		}
+		p.plan.Finish(trainStage(u), trainSeconds(res))
 	}
 	return nil
+}
+
+// runPlan lists the stages of a run for its progress lines (stage k of n,
+// time left): the neural target, the other network, the transfer examples
+// (withTransfer), and each unit's training and, withTransfer, evaluation.
+// Trainings of one model form and penalty share a kind, as do the
+// evaluations, so that a finished one times those still to come.
+func runPlan(cfg pipelineConfig, withTransfer bool, log io.Writer) *progress.Plan {
+	epochs := float64(cfg.Train.Epochs)
+	stages := []progress.Stage{{Name: targetStage, Kind: "neural target", Size: 1}}
+	if contains(cfg.Kinds, kindOther) {
+		stages = append(stages, progress.Stage{Name: otherStage, Kind: "train " + cfg.OtherModel, Size: epochs})
+	}
+	us := units(cfg)
+	if withTransfer && contains(cfg.Kinds, kindBaseline) {
+		first := unit{Kind: kindBaseline}
+		stages = append(stages, progress.Stage{Name: trainStage(first), Kind: trainKind(cfg, first), Size: epochs},
+			progress.Stage{Name: transferStage, Kind: "transfer examples", Size: 1})
+	}
+	for _, u := range us {
+		if !slices.ContainsFunc(stages, func(s progress.Stage) bool { return s.Name == trainStage(u) }) {
+			stages = append(stages, progress.Stage{Name: trainStage(u), Kind: trainKind(cfg, u), Size: epochs})
+		}
+		if withTransfer {
+			stages = append(stages, progress.Stage{Name: evaluateStage(u), Kind: "evaluate", Size: 1})
+		}
+	}
+	return progress.NewPlan(log, stages)
+}
+
+// Names of the plan's stages.
+const (
+	targetStage   = "neural target and controls"
+	otherStage    = "train the other network"
+	transferStage = "transfer examples"
+)
+
+func trainStage(u unit) string { return fmt.Sprintf("train %s α=%g seed %d", u.Kind, u.Alpha, u.Seed) }
+func evaluateStage(u unit) string {
+	return fmt.Sprintf("evaluate %s α=%g seed %d", u.Kind, u.Alpha, u.Seed)
+}
+
+// trainKind groups trainings that cost the same per epoch: the model, and
+// whether the similarity penalty is computed.
+func trainKind(cfg pipelineConfig, u unit) string {
+	if u.Kind == kindBaseline {
+		return "train " + cfg.Train.Model
+	}
+	return "train " + cfg.Train.Model + " with the penalty"
+}
+
+// trainSeconds is the training's own measured time, summed over its epochs
+// (across interruptions and resumptions).
+func trainSeconds(res trainer.Result) float64 {
+	var s float64
+	for _, e := range res.Epochs {
+		s += e.Seconds
+	}
+	return s
 }
 
 // prepared is what every unit of an experiment shares: the data, the
@@ -278,26 +343,34 @@ type prepared struct {
 	targetIDs map[string]string                  // identity of each kind's target, for the run hash
 	test      attack.Images
 	transfer  []robust.TransferSet // made on the first baseline model
+	plan      *progress.Plan       // the run's stages for progress lines; nil for a sweep's jobs
 }
 
 // prepare builds (or reuses) the neural target and its controls, the other
 // network's target and, when withTransfer, the transfer examples of the
 // first baseline model (training it if needed).
 func prepare(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer, withTransfer bool) (*prepared, error) {
+	return prepareRun(ctx, cfg, out, neuralDir, dataOpt, log, withTransfer, nil)
+}
+
+// prepareRun is prepare reporting its stages to plan (which may be nil).
+func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dataOpt cifar.Options, log io.Writer, withTransfer bool, plan *progress.Plan) (*prepared, error) {
 	d, err := cifar.Load(ctx, cifar.CIFAR10(), dataOpt)
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{cfg: cfg, out: out, data: d, sims: map[string]*trainer.SimilarityData{}, targetIDs: map[string]string{}}
+	p := &prepared{cfg: cfg, out: out, data: d, sims: map[string]*trainer.SimilarityData{}, targetIDs: map[string]string{}, plan: plan}
 	// 1. The neural target and its controls.
 	prec, err := parsePrecisionFlag(cfg.SimilarityPrecision)
 	if err != nil {
 		return nil, err
 	}
 	no := &neuralOptions{Preset: cfg.TargetPreset, Out: out, Seed: 0, Neural: neuralDir, Data: dataOpt, Log: log, Cifar: d, Similarity: prec}
+	plan.Begin(targetStage)
 	if p.targetDir, p.tsum, err = buildTarget(ctx, no); err != nil {
 		return nil, err
 	}
+	plan.Finish(targetStage, -1)
 	stimuli, n, err := targetStimuli(p.targetDir, neuralDir, d)
 	if err != nil {
 		return nil, err
@@ -332,10 +405,12 @@ func prepare(ctx context.Context, cfg pipelineConfig, out, neuralDir string, dat
 			return nil, err
 		}
 		fmt.Fprintf(log, "other network: %s (seed %d) in %s\n", oc.Model, oc.Seed, dir)
-		m, _, err := trainer.Train(ctx, oc, d, dir, trainer.Options{Log: log})
+		plan.Begin(otherStage)
+		m, res, err := trainer.Train(ctx, oc, d, dir, trainer.Options{Log: log})
 		if err != nil {
 			return nil, err
 		}
+		plan.Finish(otherStage, trainSeconds(res))
 		p.sims[kindOther] = &trainer.SimilarityData{Stimuli: stimuli, Target: featureSimilarity(m, stimuli, n, cfg.OtherPlace), N: n}
 		p.targetIDs[kindOther] = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(oc))
 	}
@@ -361,12 +436,17 @@ func (p *prepared) makeTransfer(ctx context.Context, log io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(log, "baseline seed %d (transfer source) in %s\n", tc.Seed, dir)
-	m, _, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log})
+	first := unit{Kind: kindBaseline}
+	p.plan.Begin(trainStage(first))
+	m, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log})
 	if err != nil {
 		return err
 	}
+	p.plan.Finish(trainStage(first), trainSeconds(res))
 	fmt.Fprintln(log, "transfer examples: APGD-CE on the baseline")
+	p.plan.Begin(transferStage)
 	p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, p.cfg.Robust, 0)
+	p.plan.Finish(transferStage, -1)
 	return err
 }
 
@@ -422,6 +502,8 @@ func (p *prepared) robustDir(trainDir string) (string, error) {
 func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun, error) {
 	if u.Kind == kindTruth && !p.tsum.Simulated {
 		fmt.Fprintln(log, "truth: skipped (real recordings have no noise-free responses)")
+		p.plan.Skip(trainStage(u))
+		p.plan.Skip(evaluateStage(u))
 		return nil, nil
 	}
 	tc := p.trainConfig(u)
@@ -430,10 +512,12 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 		return nil, err
 	}
 	fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", u.Kind, u.Alpha, tc.Seed, dir)
+	p.plan.Begin(trainStage(u))
 	m, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]})
 	if err != nil {
 		return nil, fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 	}
+	p.plan.Finish(trainStage(u), trainSeconds(res))
 	r := newModelRun(u, tc, dir, res)
 	rdir, err := p.robustDir(dir)
 	if err != nil {
@@ -441,6 +525,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 	}
 	resPath := filepath.Join(rdir, "robustness.json")
 	if runio.Done(rdir) {
+		p.plan.Skip(evaluateStage(u))
 		var rr robust.Result
 		if err := runio.ReadJSON(resPath, &rr); err != nil {
 			return nil, err
@@ -449,6 +534,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 		return r, nil
 	}
 	fmt.Fprintf(log, "robustness of %s α=%g seed %d\n", u.Kind, u.Alpha, tc.Seed)
+	p.plan.Begin(evaluateStage(u))
 	tr := p.transfer
 	if u.Kind == kindBaseline && u.Seed == 0 {
 		tr = nil // the source is not its own transfer target
@@ -465,6 +551,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 	if err := runio.MarkDone(rdir); err != nil {
 		return nil, err
 	}
+	p.plan.Finish(evaluateStage(u), -1)
 	r.Robustness, r.EvaluatedBy = rr, runio.StageBuild(rdir)
 	return r, nil
 }
@@ -499,10 +586,7 @@ func finishedUnit(p *prepared, u unit) (*modelRun, error) {
 
 func newModelRun(u unit, tc trainer.Config, dir string, res trainer.Result) *modelRun {
 	r := &modelRun{Kind: u.Kind, Seed: tc.Seed, Alpha: u.Alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs,
-		TrainedBy: runio.StageBuild(dir)}
-	for _, e := range res.Epochs {
-		r.TrainSecs += e.Seconds
-	}
+		TrainedBy: runio.StageBuild(dir), TrainSecs: trainSeconds(res)}
 	if ex := res.Final().Extra; ex != nil {
 		r.SimLoss = ex["sim_loss"]
 		for k := 0; ; k++ {
