@@ -2,14 +2,12 @@
 
 package simd
 
-import "github.com/klauspost/cpuid/v2"
-
 //go:generate go run gen_bf16_kernel.go
 
 // selectBF16Kernel picks SgemmBF16NT's micro-kernel: VDPBF16PS on a 12×32
 // tile where the CPU has AVX-512 BF16, else the Go twin.
 func selectBF16Kernel() bf16Kernel {
-	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BF16) {
+	if supports("sgemmBF16Kernel12x32AVX512") {
 		return avx512BF16Kernel
 	}
 	return goBF16Kernel
@@ -18,7 +16,7 @@ func selectBF16Kernel() bf16Kernel {
 var avx512BF16Kernel = bf16Kernel{name: "avx512-bf16", mr: 12, nr: 32, run: bf16Kernel12x32AVX512}
 
 // useBF16Asm says whether ToBF16 converts with VCVTNE2PS2BF16.
-var useBF16Asm = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BF16)
+var useBF16Asm = supports("toBF16AVX512")
 
 // toBF16AVX512 (kernel_bf16_amd64.s) rounds 32·blocks floats at src to
 // bf16 pairs at dst, one VCVTNE2PS2BF16 per 32: the loop of toBF16RowGo,
@@ -45,7 +43,7 @@ func toBF16Row(d []uint32, s []float32) {
 // availableBF16Kernels lists every BF16 micro-kernel this CPU can run.
 func availableBF16Kernels() []bf16Kernel {
 	ks := []bf16Kernel{goBF16Kernel}
-	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BF16) {
+	if supports("sgemmBF16Kernel12x32AVX512") {
 		ks = append(ks, avx512BF16Kernel)
 	}
 	return ks

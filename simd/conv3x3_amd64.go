@@ -2,9 +2,7 @@
 
 package simd
 
-import "github.com/klauspost/cpuid/v2"
-
-var hasConv3x3AVX512 = cpuid.CPU.Supports(cpuid.AVX512F)
+var hasConv3x3AVX512 = supports("conv3x3WeightGrad16AVX512")
 
 // HasConv3x3WeightGrad16 reports whether Conv3x3WeightGrad16 runs in
 // assembly (AVX-512) on this CPU.

@@ -22,7 +22,8 @@ func CPUFeatures() []string {
 		id   cpuid.FeatureID
 	}{
 		{"SSE2", cpuid.SSE2}, {"AVX", cpuid.AVX}, {"AVX2", cpuid.AVX2},
-		{"FMA3", cpuid.FMA3}, {"AVX512F", cpuid.AVX512F}, {"AVX512BF16", cpuid.AVX512BF16},
+		{"FMA3", cpuid.FMA3}, {"AVX512F", cpuid.AVX512F}, {"AVX512VL", cpuid.AVX512VL},
+		{"AVX512BF16", cpuid.AVX512BF16},
 		{"ASIMD", cpuid.ASIMD},
 	} {
 		if cpuid.CPU.Supports(f.id) {

@@ -2,16 +2,15 @@
 
 package simd
 
-import "github.com/klauspost/cpuid/v2"
-
-// selectKernel picks the micro-kernel once at start-up from the CPU features:
-// AVX-512 (12×32 tile in zmm registers), else AVX2 with FMA (6×16 tile in
-// ymm registers), else the Go twin.
+// selectKernel picks the micro-kernel once at start-up from the CPU features
+// its instructions need (asmFeatures): AVX-512 (12×32 tile in zmm
+// registers), else AVX and FMA3 (6×16 tile in ymm registers, "avx2-fma" by
+// name though it has no AVX2 instruction), else the Go twin.
 func selectKernel() gemmKernel {
 	switch {
-	case cpuid.CPU.Supports(cpuid.AVX512F):
+	case supports("sgemmKernel12x32AVX512"):
 		return gemmKernel{name: "avx512", mr: 12, nr: 32, run: kernel12x32AVX512}
-	case cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3):
+	case supports("sgemmKernel6x16AVX2"):
 		return gemmKernel{name: "avx2-fma", mr: 6, nr: 16, run: kernel6x16AVX2}
 	}
 	return goKernel
@@ -21,7 +20,7 @@ func selectKernel() gemmKernel {
 // AVX-512 one, whose 8-row tile also fits the 16, 32 and 64 output channels
 // of small convolutions better than 12 rows do.
 func selectRowsKernel() gemmKernel {
-	if cpuid.CPU.Supports(cpuid.AVX512F) {
+	if supports("sgemmKernel8x32AVX512", "sgemmKernel8x32RowsAVX512") {
 		return avx512Kernel8x32
 	}
 	return gemmKernel{}
@@ -63,11 +62,21 @@ func kernel8x32RowsAVX512(kc int, a, b []float32, off []int, c []float32, ldc in
 	sgemmKernel8x32RowsAVX512(kc, &a[0], &b[0], &off[0], &c[0], ldc, alpha, beta)
 }
 
-// useAsm says whether the assembly vector kernels run: they need AVX2 and FMA.
-var useAsm = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+// useAsm says whether the assembly vector kernels (vec, vec_fused,
+// vec_stride) and packing's transposition run. They are one path, taken
+// where the CPU has what all of them need together: AVX, FMA3 (axpyAsm,
+// dotAsm, the fused reductions) and AVX2 (vec_stride's lane permutes and
+// integer ops). The fused kernels give the bits of the vector-kernel
+// sequences only because both run in assembly or both in Go.
+var useAsm = supports(
+	"axpyAsm", "dotAsm", "scaleAsm", "addAsm", "mulAsm", "sumAsm", "maxAsm", "reluAsm", "reluBackwardAsm",
+	"sumSqDevAsm", "sumDotDevAsm", "scaleShiftAsm", "scaleShiftReluAsm", "scaleShiftAddReluAsm", "addAffine2Asm", "momentumStepAsm",
+	"gatherEvenAsm", "addToEvenAsm", "deinterleaveAsm", "addInterleavedAsm",
+	"transpose8StripAVX2",
+)
 
-// sgemmKernel6x16AVX2 is the AVX2+FMA micro-kernel of Sgemm. It computes
-// exactly what microKernelGo does for mr=6, nr=16:
+// sgemmKernel6x16AVX2 is the AVX+FMA micro-kernel of Sgemm (the avx2-fma
+// path's). It computes exactly what microKernelGo does for mr=6, nr=16:
 //
 //	for i := range 6 { for j := range 16 {
 //		var acc float32
@@ -105,11 +114,14 @@ func kernel12x32AVX512(kc int, a, b, c []float32, ldc int, alpha, beta float32) 
 // benchmarks that compare them.
 func availableKernels() []gemmKernel {
 	ks := []gemmKernel{goKernel}
-	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+	if supports("sgemmKernel6x16AVX2") {
 		ks = append(ks, gemmKernel{name: "avx2-fma", mr: 6, nr: 16, run: kernel6x16AVX2})
 	}
-	if cpuid.CPU.Supports(cpuid.AVX512F) {
-		ks = append(ks, gemmKernel{name: "avx512", mr: 12, nr: 32, run: kernel12x32AVX512}, avx512Kernel8x32)
+	if supports("sgemmKernel12x32AVX512") {
+		ks = append(ks, gemmKernel{name: "avx512", mr: 12, nr: 32, run: kernel12x32AVX512})
+	}
+	if supports("sgemmKernel8x32AVX512", "sgemmKernel8x32RowsAVX512") {
+		ks = append(ks, avx512Kernel8x32)
 	}
 	return ks
 }

@@ -2,16 +2,19 @@
 
 package simd
 
-import "github.com/klauspost/cpuid/v2"
+// dotKernel is SgemmRowsDot's 4×6 AVX-512 kernel where the CPU has what it
+// needs; elsewhere SgemmRowsDot is SgemmRows.
+var dotKernel = selectDotKernel()
 
-// dotKernel is SgemmRowsDot's 4×6 AVX-512 kernel where the CPU has
-// AVX-512; elsewhere SgemmRowsDot is SgemmRows.
-var dotKernel = func() dotKernelT {
-	if cpuid.CPU.Supports(cpuid.AVX512F) {
+// selectDotKernel picks dotKernel. The kernel needs AVX512VL besides
+// AVX512F: its reduction adds ymm and xmm halves, some in Y16–Y31 and
+// X16–X31 (asmFeatures).
+func selectDotKernel() dotKernelT {
+	if supports("sdotKernel4x6AVX512") {
 		return dotKernelAVX512
 	}
 	return dotKernelT{}
-}()
+}
 
 var dotKernelAVX512 = dotKernelT{ok: true, mr: 4, nr: 6, run: dotKernel4x6AVX512}
 
