@@ -17,6 +17,7 @@
 // An image is 3 planes of 32×32 bytes (red, green, blue), row-major, exactly as in the files;
 // a Set keeps N of them back to back: [N][3][32][32] uint8.
 //
-// Tests read the real CIFAR-10 from $CIFAR10_DIR (the Makefile points it at
-// ../shared/data/cifar-10-batches-bin) and fail when it is not there.
+// Tests read the real CIFAR-10 as package data/datatest finds it: $CIFAR10_DIR,
+// else the shared copy beside the repository, else (unless CI=true) the
+// download cache, filled by this package's own verified download.
 package cifar

@@ -10,24 +10,35 @@ import (
 	"testing"
 )
 
+// RealCIFAR10Dir finds the real CIFAR-10 by the rule of package datatest (datatest.CIFAR10Dir:
+// $CIFAR10_DIR, the shared copy beside the repository, then, outside CI, the download cache).
+// Package cifar's own tests cannot import datatest, which imports cifar, so realdata_test.go
+// (package cifar_test, built into the same test binary) sets it.
+var RealCIFAR10Dir func(testing.TB) string
+
+// realCIFAR10Dir returns the real CIFAR-10's directory (RealCIFAR10Dir); missing data fails the
+// test, saying where it looked (see datatest).
+func realCIFAR10Dir(t *testing.T) string {
+	t.Helper()
+	if RealCIFAR10Dir == nil {
+		t.Fatal("RealCIFAR10Dir is not set: realdata_test.go (package cifar_test) sets it to datatest.CIFAR10Dir")
+	}
+	return RealCIFAR10Dir(t)
+}
+
 var realData struct {
 	once sync.Once
 	data *Data
 	err  error
 }
 
-// realCIFAR10 reads the real CIFAR-10 from $CIFAR10_DIR once per test binary. Missing data fails
-// the test: the Makefile sets CIFAR10_DIR to ../shared/data/cifar-10-batches-bin.
+// realCIFAR10 reads the real CIFAR-10 (realCIFAR10Dir) once per test binary, checking the MD5s.
 func realCIFAR10(t *testing.T) *Data {
 	t.Helper()
-	dir := os.Getenv("CIFAR10_DIR")
-	if dir == "" {
-		t.Fatalf("CIFAR10_DIR is not set: it must name the real cifar-10-batches-bin directory " +
-			"(make test sets it to ../shared/data/cifar-10-batches-bin)")
-	}
+	dir := realCIFAR10Dir(t)
 	realData.once.Do(func() { realData.data, realData.err = Open(CIFAR10(), dir, false) })
 	if realData.err != nil {
-		t.Fatalf("reading the real CIFAR-10 from CIFAR10_DIR=%s: %v", dir, realData.err)
+		t.Fatalf("reading the real CIFAR-10 from %s: %v", dir, realData.err)
 	}
 	return realData.data
 }
