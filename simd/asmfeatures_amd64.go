@@ -69,13 +69,17 @@ var asmFeatures = map[string][]cpuid.FeatureID{
 }
 
 // supports reports whether the CPU has every feature that each of the named
-// routines needs (asmFeatures). A name missing from asmFeatures panics, at
+// routines needs (asmFeatures), and the path forced by ForcePath (if any)
+// allows them. A name missing from asmFeatures panics, at
 // start-up, since the gates are package variables.
 func supports(routines ...string) bool {
 	for _, r := range routines {
 		fs, ok := asmFeatures[r]
 		if !ok {
 			panic("simd: assembly routine " + r + " is not in asmFeatures")
+		}
+		if !forcedAllows(fs) {
+			return false
 		}
 		if !cpuid.CPU.Supports(fs...) {
 			return false

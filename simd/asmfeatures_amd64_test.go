@@ -131,6 +131,10 @@ func TestAsmFeaturesGated(t *testing.T) {
 // another (issue 18: the 4×6 dot kernel ran on AVX512F alone). Where the CPU
 // lacks a kernel's features the kernel is not picked in the first place.
 func TestSelectionFollowsFeatures(t *testing.T) {
+	defer restorePath(t)()
+	if err := ForcePath("auto", "test"); err != nil { // the CPU's features alone decide here
+		t.Fatal(err)
+	}
 	saved := cpuid.CPU
 	defer func() { cpuid.CPU = saved }()
 	for _, c := range []struct {

@@ -16,7 +16,9 @@ func selectBF16Kernel() bf16Kernel {
 var avx512BF16Kernel = bf16Kernel{name: "avx512-bf16", mr: 12, nr: 32, run: bf16Kernel12x32AVX512}
 
 // useBF16Asm says whether ToBF16 converts with VCVTNE2PS2BF16.
-var useBF16Asm = supports("toBF16AVX512")
+var useBF16Asm = selectToBF16()
+
+func selectToBF16() bool { return supports("toBF16AVX512") }
 
 // toBF16AVX512 (kernel_bf16_amd64.s) rounds 32·blocks floats at src to
 // bf16 pairs at dst, one VCVTNE2PS2BF16 per 32: the loop of toBF16RowGo,

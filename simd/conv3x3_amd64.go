@@ -2,7 +2,9 @@
 
 package simd
 
-var hasConv3x3AVX512 = supports("conv3x3WeightGrad16AVX512")
+var hasConv3x3AVX512 = selectConv3x3()
+
+func selectConv3x3() bool { return supports("conv3x3WeightGrad16AVX512") }
 
 // HasConv3x3WeightGrad16 reports whether Conv3x3WeightGrad16 runs in
 // assembly (AVX-512) on this CPU.

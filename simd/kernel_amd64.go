@@ -68,12 +68,16 @@ func kernel8x32RowsAVX512(kc int, a, b []float32, off []int, c []float32, ldc in
 // dotAsm, the fused reductions) and AVX2 (vec_stride's lane permutes and
 // integer ops). The fused kernels give the bits of the vector-kernel
 // sequences only because both run in assembly or both in Go.
-var useAsm = supports(
-	"axpyAsm", "dotAsm", "scaleAsm", "addAsm", "mulAsm", "sumAsm", "maxAsm", "reluAsm", "reluBackwardAsm",
-	"sumSqDevAsm", "sumDotDevAsm", "scaleShiftAsm", "scaleShiftReluAsm", "scaleShiftAddReluAsm", "addAffine2Asm", "momentumStepAsm",
-	"gatherEvenAsm", "addToEvenAsm", "deinterleaveAsm", "addInterleavedAsm",
-	"transpose8StripAVX2",
-)
+var useAsm = selectVectorAsm()
+
+func selectVectorAsm() bool {
+	return supports(
+		"axpyAsm", "dotAsm", "scaleAsm", "addAsm", "mulAsm", "sumAsm", "maxAsm", "reluAsm", "reluBackwardAsm",
+		"sumSqDevAsm", "sumDotDevAsm", "scaleShiftAsm", "scaleShiftReluAsm", "scaleShiftAddReluAsm", "addAffine2Asm", "momentumStepAsm",
+		"gatherEvenAsm", "addToEvenAsm", "deinterleaveAsm", "addInterleavedAsm",
+		"transpose8StripAVX2",
+	)
+}
 
 // sgemmKernel6x16AVX2 is the AVX+FMA micro-kernel of Sgemm (the avx2-fma
 // path's). It computes exactly what microKernelGo does for mr=6, nr=16:

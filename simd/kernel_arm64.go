@@ -19,7 +19,9 @@ func selectKernel() gemmKernel {
 func selectRowsKernel() gemmKernel { return gemmKernel{} }
 
 // useAsm says whether the NEON kernels run.
-var useAsm = cpuid.CPU.Supports(cpuid.ASIMD)
+var useAsm = selectVectorAsm()
+
+func selectVectorAsm() bool { return forcedPath != "purego" && cpuid.CPU.Supports(cpuid.ASIMD) }
 
 // The 8×12 tile: one k step loads 8 values of A (two q registers) and 12 of
 // B (three), and makes 24 four-wide multiply-adds into 24 accumulators; with

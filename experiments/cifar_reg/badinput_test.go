@@ -82,6 +82,8 @@ func TestBadInputs(t *testing.T) {
 			[]string{`cifar_reg train: unexpected argument "extra"`}},
 		{"bad flag value", func() []string { return []string{"train", "-epochs", "x"} }, 2,
 			[]string{`invalid value "x" for flag -epochs`}},
+		{"unknown kernel path", func() []string { return []string{"train", "-kernel", "sse9"} }, 2,
+			[]string{`cifar_reg train: -kernel: simd: kernel path "sse9" (from -kernel): this build has `}},
 		{"zero epochs", func() []string { return []string{"train", "-epochs", "0"} }, 1,
 			[]string{"cifar_reg train: -epochs 0: want at least 1"}},
 		{"batch of one", func() []string { return []string{"train", "-batch", "1"} }, 1,

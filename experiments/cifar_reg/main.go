@@ -110,7 +110,12 @@ func usage(w *os.File) {
 
 // parseFlags parses args into fs, turning flag errors (already printed by
 // the flag package) into errUsage and rejecting stray arguments.
+//
+// Every subcommand also takes -kernel, which forces a kernel path (as
+// $BRAINREG_KERNEL does) before anything runs.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	kernel := fs.String("kernel", "", "force a kernel path: "+strings.Join(simd.Paths(), ", ")+
+		" or auto (default: $"+simd.KernelEnv+", else the best this CPU has)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -120,6 +125,12 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "cifar_reg %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
 		return errUsage
+	}
+	if *kernel != "" {
+		if err := simd.ForcePath(*kernel, "-kernel"); err != nil {
+			fmt.Fprintf(os.Stderr, "cifar_reg %s: -kernel: %v\n", fs.Name(), err)
+			return errUsage
+		}
 	}
 	return nil
 }
@@ -139,6 +150,6 @@ func versionText() string {
 	var b strings.Builder
 	fmt.Fprintln(&b, in.String())
 	fmt.Fprintf(&b, "cpu: %s; features: %s; kernel path: %s; threads: %d\n",
-		in.CPU, strings.Join(in.Features, " "), in.KernelPath, in.Threads)
+		in.CPU, strings.Join(in.Features, " "), simd.PathChoice(), in.Threads)
 	return b.String()
 }

@@ -55,7 +55,14 @@ func main() {
 	reps := flag.Int("reps", 5, "timed repetitions per shape; the median is reported")
 	ref := flag.Bool("ref", false, "also time OpenBLAS through NumPy (/usr/bin/python3) in the same sitting")
 	python := flag.String("python", "/usr/bin/python3", "Python interpreter with NumPy, for -ref")
+	kernel := flag.String("kernel", "", "force a kernel path: "+strings.Join(simd.Paths(), ", ")+" or auto (default: $"+simd.KernelEnv+", else the CPU's best)")
 	flag.Parse()
+	if *kernel != "" {
+		if err := simd.ForcePath(*kernel, "-kernel"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "gemmbench: unexpected argument %q\n", flag.Arg(0))
 		os.Exit(2)
@@ -74,7 +81,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	fmt.Printf("cpu: %s; kernel: %s; GOMAXPROCS %d; median of %d runs\n", simd.CPUName(), simd.Path(), runtime.GOMAXPROCS(0), *reps)
+	fmt.Printf("cpu: %s; kernel: %s; GOMAXPROCS %d; median of %d runs\n", simd.CPUName(), simd.PathChoice(), runtime.GOMAXPROCS(0), *reps)
 	fmt.Printf("%-7s %-16s %-5s %12s %12s %7s  %s\n", "threads", "MxNxK", "op", "brainreg", "OpenBLAS", "ratio", "what")
 	for _, t := range threads {
 		var refs map[string]float64

@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/brainreg/brainreg/autograd"
@@ -50,7 +51,14 @@ func main() {
 	threads := flag.Int("threads", runtime.NumCPU(), "goroutines for kernels (GOMAXPROCS)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file (with -pairs, the plain steps too)")
 	pairs := flag.Int("pairs", 0, "also apply the similarity penalty to this many random image pairs per step (appended to the batch, as cifar_reg does); a plain step follows each one, timed apart, for penalty_ratio")
+	kernel := flag.String("kernel", "", "force a kernel path: "+strings.Join(simd.Paths(), ", ")+" or auto (default: $"+simd.KernelEnv+", else the CPU's best)")
 	flag.Parse()
+	if *kernel != "" {
+		if err := simd.ForcePath(*kernel, "-kernel"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
 	if flag.NArg() > 0 {
 		fail("unexpected argument %q", flag.Arg(0))
 	}
@@ -142,7 +150,7 @@ func main() {
 		StepSeconds:     median(times),
 		CPUStepSeconds:  cpu,
 		PeakRSSMB:       peakRSSMB(),
-		Kernel:          simd.Path(),
+		Kernel:          simd.PathChoice(),
 		Pairs:           *pairs,
 	}
 	if *pairs > 0 {

@@ -41,6 +41,7 @@ type Info struct {
 	CPU          string   `json:"cpu"`
 	Features     []string `json:"cpu_features"`
 	KernelPath   string   `json:"kernel_path"`
+	KernelForced string   `json:"kernel_forced_by,omitempty"` // -kernel or BRAINREG_KERNEL, when one forced the path
 	Threads      int      `json:"threads"`
 }
 
@@ -49,16 +50,17 @@ var (
 	static Info // the parts that do not change while the process runs
 )
 
-// Get returns the build and machine description. The thread count is read
-// at each call (flags set it after start-up).
+// Get returns the build and machine description. The thread count and the
+// kernel path are read at each call (flags set them after start-up).
 func Get() Info {
 	once.Do(func() {
 		static = Info{GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-			CPU: simd.CPUName(), Features: simd.CPUFeatures(), KernelPath: simd.Path()}
+			CPU: simd.CPUName(), Features: simd.CPUFeatures()}
 		static.Module, static.Commit, static.CommitSource, static.Modified = commit()
 	})
 	in := static
 	in.Threads = simd.Threads()
+	in.KernelPath, in.KernelForced = simd.Path(), simd.PathForcedBy()
 	return in
 }
 
@@ -133,6 +135,10 @@ func (in Info) String() string {
 			state = "clean; " + state
 		}
 	}
+	path := in.KernelPath
+	if in.KernelForced != "" {
+		path += " (forced by " + in.KernelForced + ")"
+	}
 	return fmt.Sprintf("brainreg %s, commit %s (%s), %s %s; %s; kernel path %s; %d threads",
-		in.Module, rev, state, in.GoVersion, in.Platform, in.CPU, in.KernelPath, in.Threads)
+		in.Module, rev, state, in.GoVersion, in.Platform, in.CPU, path, in.Threads)
 }
