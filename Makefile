@@ -13,7 +13,7 @@ ifneq ($(wildcard $(SHARED_DATA)/neural/antolik2016),)
 export BRAINREG_NEURAL_DIR ?= $(SHARED_DATA)/neural
 endif
 
-.PHONY: all build test test-go test-purego test-arm64 bench bench-once lint fmt dist fuzz race test-slurm
+.PHONY: cross-build all build test test-go test-purego test-arm64 bench bench-once lint fmt dist fuzz race test-slurm
 
 # Static binaries for clusters: cifar_reg for each platform, stamped with
 # the commit (cifar_reg version prints it with the CPU features and kernel path).
@@ -77,6 +77,18 @@ test-slurm:
 # GEMM and vector-kernel benchmarks; compare with ../shared/bench (see README).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count 5 ./simd/
+
+# The whole module builds (CGO_ENABLED=0) for every system the project
+# claims: Linux, macOS, Windows, the BSDs, Solaris and illumos, on amd64 and,
+# where Go has it, arm64. CI runs it.
+CROSS_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 \
+	freebsd/amd64 freebsd/arm64 openbsd/amd64 openbsd/arm64 netbsd/amd64 netbsd/arm64 dragonfly/amd64 \
+	solaris/amd64 illumos/amd64
+cross-build:
+	@for p in $(CROSS_PLATFORMS); do \
+		echo "build $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./... || exit 1; \
+	done
 
 # Every benchmark of the module run once, so that a broken one fails CI
 # instead of rotting (CI runs this; it times nothing).
