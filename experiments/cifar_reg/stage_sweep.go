@@ -117,7 +117,19 @@ func runSweep(ctx context.Context, args []string) error {
 // writeSlurmScripts writes prepare.sbatch, array.sbatch (one task per
 // model), report.sbatch and submit.sh, which submits them chained by
 // dependencies (the report runs whatever the array's outcome).
+//
+// Paths reach bash quoted for the shell (shellQuote), never with Go's %q,
+// which leaves $ and backticks live. The log paths go on sbatch's command
+// line in submit.sh rather than in #SBATCH lines, which sbatch parses by
+// rules of its own, not bash's; there a path's % is doubled, since sbatch
+// reads %j, %a… in --output as patterns. A path with a backslash (which
+// makes sbatch ignore every pattern) or a newline is refused.
 func writeSlurmScripts(dir, bin, plan string, n int, so slurmOptions) error {
+	for _, p := range []string{dir, bin, plan} {
+		if strings.ContainsAny(p, "\\\n") {
+			return fmt.Errorf("sweep: %q: a path with a backslash or a newline cannot be passed to sbatch safely", p)
+		}
+	}
 	header := func(name, extra string) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "#!/bin/bash\n#SBATCH --job-name=brainreg-%s\n#SBATCH --cpus-per-task=%d\n#SBATCH --mem=%d\n#SBATCH --time=%s\n",
@@ -129,18 +141,21 @@ func writeSlurmScripts(dir, bin, plan string, n int, so slurmOptions) error {
 		b.WriteString("set -euo pipefail\n")
 		return b.String()
 	}
+	run := func(sub string) string {
+		return "exec " + shellQuote(bin) + " " + sub + " -plan " + shellQuote(plan) + "\n"
+	}
 	logs := filepath.Join(dir, "logs")
+	output := func(pattern string) string {
+		return shellQuote("--output=" + strings.ReplaceAll(logs, "%", "%%") + "/" + pattern)
+	}
 	files := map[string]string{
-		"prepare.sbatch": header("prepare", fmt.Sprintf("#SBATCH --output=%s/prepare-%%j.out\n", logs)) +
-			fmt.Sprintf("exec %q prepare -plan %q\n", bin, plan),
-		"array.sbatch": header("task", fmt.Sprintf("#SBATCH --array=0-%d\n#SBATCH --output=%s/task-%%a-%%j.out\n", n-1, logs)) +
-			fmt.Sprintf("exec %q task -plan %q\n", bin, plan),
-		"report.sbatch": header("report", fmt.Sprintf("#SBATCH --output=%s/report-%%j.out\n", logs)) +
-			fmt.Sprintf("exec %q report -plan %q\n", bin, plan),
-		"submit.sh": "#!/bin/bash\n# Submits the sweep: prepare, then the array, then the report.\nset -euo pipefail\ncd " + strconv.Quote(dir) + "\n" +
-			"prep=$(sbatch --parsable prepare.sbatch)\n" +
-			"arr=$(sbatch --parsable --dependency=afterok:${prep%%;*} array.sbatch)\n" +
-			"rep=$(sbatch --parsable --dependency=afterany:${arr%%;*} report.sbatch)\n" +
+		"prepare.sbatch": header("prepare", "") + run("prepare"),
+		"array.sbatch":   header("task", fmt.Sprintf("#SBATCH --array=0-%d\n", n-1)) + run("task"),
+		"report.sbatch":  header("report", "") + run("report"),
+		"submit.sh": "#!/bin/bash\n# Submits the sweep: prepare, then the array, then the report.\nset -euo pipefail\ncd " + shellQuote(dir) + "\n" +
+			"prep=$(sbatch --parsable " + output("prepare-%j.out") + " prepare.sbatch)\n" +
+			"arr=$(sbatch --parsable " + output("task-%a-%j.out") + " --dependency=afterok:${prep%%;*} array.sbatch)\n" +
+			"rep=$(sbatch --parsable " + output("report-%j.out") + " --dependency=afterany:${arr%%;*} report.sbatch)\n" +
 			"echo \"submitted: prepare ${prep%%;*}, array ${arr%%;*}, report ${rep%%;*}\"\n",
 	}
 	for name, body := range files {
@@ -149,6 +164,12 @@ func writeSlurmScripts(dir, bin, plan string, n int, so slurmOptions) error {
 		}
 	}
 	return nil
+}
+
+// shellQuote quotes s as one word for bash: inside single quotes nothing is
+// special, and a single quote is written as '\”.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // loadPlan reads plan.json and applies the task's threads: -threads, else

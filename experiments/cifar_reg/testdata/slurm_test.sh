@@ -65,7 +65,10 @@ for _ in $(seq 30); do sinfo -h -o %T 2>/dev/null | grep -q idle && break; sleep
 sinfo
 
 CGO_ENABLED=0 go build -o "$work/cifar_reg" ./experiments/cifar_reg
-"$work/cifar_reg" sweep -preset smoke -models baseline,neural,shuffled -data "$data" -out "$work/shared" -cpus 1 -mem 2000 -time 00:30:00 | tee "$work/sweep.txt"
+# An output directory with a space, a dollar sign and a quote in its name:
+# every path in the generated scripts must reach bash and sbatch intact.
+shared="$work/a b\$c'd"
+"$work/cifar_reg" sweep -preset smoke -models baseline,neural,shuffled -data "$data" -out "$shared" -cpus 1 -mem 2000 -time 00:30:00 | tee "$work/sweep.txt"
 submit=$(sed -n 's/^submit: bash //p' "$work/sweep.txt")
 bash "$submit"
 for _ in $(seq 900); do
@@ -79,5 +82,5 @@ report=$(ls "$logs"/report-*.out)
 if ! grep -q "(3 of 3 models finished)" "$report"; then
   echo "FAIL: the report did not aggregate all three models"; cat "$report"; exit 1
 fi
-ls "$work"/shared/report-smoke-*/results.json "$work"/shared/report-smoke-*/plots/noise_gaussian.png
+ls "$shared"/report-smoke-*/results.json "$shared"/report-smoke-*/plots/noise_gaussian.png
 echo "slurm: 1 passed, 0 failed"
