@@ -101,12 +101,12 @@ func fetch(ctx context.Context, l Layout, opt Options, dir string) (name string,
 		}
 	}()
 	h := md5.New()
-	p := newProgress(w, l.ArchiveName(), resp.ContentLength)
+	p := downloadProgress(w, l.ArchiveName(), resp.ContentLength)
 	n, err := io.Copy(io.MultiWriter(f, h, p), resp.Body)
 	if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
 		err = io.ErrUnexpectedEOF
 	}
-	p.finish(err)
+	p.Finish(int(n))
 	if err != nil {
 		return "", fmt.Errorf("cifar: %s: download interrupted after %d of %d bytes: %w",
 			url, n, resp.ContentLength, err)

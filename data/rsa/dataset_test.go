@@ -1,6 +1,7 @@
 package rsa_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 func TestSimulatedTargets(t *testing.T) {
 	c := v1sim.Tiny()
 	dir := t.TempDir()
-	if err := v1sim.Write(dir, c, v1sim.DeadLeaves(c.Images(), 32, 32, 5), 32, 32, nil); err != nil {
+	if err := v1sim.Write(context.Background(), dir, c, v1sim.DeadLeaves(c.Images(), 32, 32, 5), 32, 32, nil); err != nil {
 		t.Fatal(err)
 	}
 	d, err := neural.Load(filepath.Join(dir, neural.ManifestFile))

@@ -1,6 +1,7 @@
 package v1sim
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -421,13 +422,22 @@ func Manifest(c Config, description string) *neural.Manifest {
 // Write simulates every scan of c and writes the data set into dir (scan
 // directories first, manifest.json last), one scan in memory at a time.
 // progress, if not nil, is called after each scan.
-func Write(dir string, c Config, images [][]float32, h, w int, progress func(scan int)) error {
+//
+// Write checks ctx before each scan: once it is cancelled, Write returns
+// ctx.Err() wrapped, after the scans already written, each whole (every file
+// of a scan is written atomically), and without manifest.json, so dir is not
+// a data set yet. The scans depend only on c and the images, so calling
+// Write again into the same dir writes the same data set.
+func Write(ctx context.Context, dir string, c Config, images [][]float32, h, w int, progress func(scan int)) error {
 	if err := c.check(); err != nil {
 		return err
 	}
 	m := Manifest(c, fmt.Sprintf("simulated mouse V1 (package v1sim), seed %d, %d scans × %d neurons, %d single + %d oracle images × %d repeats, %d×%d",
 		c.Seed, c.Scans, c.Neurons, c.SingleImages, c.OracleImages, c.OracleRepeats, h, w))
 	for s := range c.Scans {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("v1sim: stopped before scan %d of %d: %w", s+1, c.Scans, err)
+		}
 		sc, err := GenerateScan(c, images, h, w, s)
 		if err != nil {
 			return err

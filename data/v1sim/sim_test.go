@@ -1,6 +1,7 @@
 package v1sim
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -47,7 +48,7 @@ func TestTinyDataSet(t *testing.T) {
 	dir := t.TempDir()
 	imgs := DeadLeaves(c.Images(), 32, 32, 2)
 	scans := 0
-	if err := Write(dir, c, imgs, 32, 32, func(int) { scans++ }); err != nil {
+	if err := Write(context.Background(), dir, c, imgs, 32, 32, func(int) { scans++ }); err != nil {
 		t.Fatal(err)
 	}
 	d, err := neural.Load(filepath.Join(dir, neural.ManifestFile))

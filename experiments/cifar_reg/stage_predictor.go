@@ -10,8 +10,8 @@ import (
 
 	"github.com/brainreg/brainreg/data/neural"
 	"github.com/brainreg/brainreg/data/npy"
-	"github.com/brainreg/brainreg/experiments/internal/progress"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/internal/progress"
 	"github.com/brainreg/brainreg/nn/predictor"
 )
 

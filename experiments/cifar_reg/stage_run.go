@@ -25,10 +25,10 @@ import (
 	"github.com/brainreg/brainreg/data/npy"
 	"github.com/brainreg/brainreg/data/rsa"
 	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
-	"github.com/brainreg/brainreg/experiments/internal/progress"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
 	"github.com/brainreg/brainreg/experiments/internal/trainer"
+	"github.com/brainreg/brainreg/internal/progress"
 	"github.com/brainreg/brainreg/nn"
 	"github.com/brainreg/brainreg/nn/attack"
 )

@@ -11,8 +11,8 @@ import (
 	"github.com/brainreg/brainreg/data/neural"
 	"github.com/brainreg/brainreg/data/npy"
 	"github.com/brainreg/brainreg/data/v1sim"
-	"github.com/brainreg/brainreg/experiments/internal/progress"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/internal/progress"
 )
 
 func init() {
@@ -70,10 +70,12 @@ func buildSimulation(ctx context.Context, o *neuralOptions) (string, error) {
 	fmt.Fprintf(o.log(), "simulate: %d scans × %d neurons, %d single + %d oracle images × %d repeats into %s\n",
 		c.Scans, c.Neurons, c.SingleImages, c.OracleImages, c.OracleRepeats, rec)
 	bar := progress.New(o.log(), "simulate", "scans", c.Scans, 10*time.Second)
-	if err := v1sim.Write(rec, c, images, side, side, func(s int) { bar.Update(s + 1) }); err != nil {
+	written := 0
+	err = v1sim.Write(ctx, rec, c, images, side, side, func(s int) { written = s + 1; bar.Update(written) })
+	bar.Finish(written) // also when stopped (Ctrl-C): the scans done so far, on a line of its own
+	if err != nil {
 		return "", err
 	}
-	bar.Finish(c.Scans)
 	// Which CIFAR-10 training image each image of the recordings is, for
 	// the stages that pair the target with CIFAR images.
 	if err := npy.WriteFile(filepath.Join(dir, stimulusIndexFile), []int{c.Images()}, idx[:c.Images()]); err != nil {

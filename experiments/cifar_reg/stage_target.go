@@ -12,8 +12,8 @@ import (
 	"github.com/brainreg/brainreg/data/neural"
 	"github.com/brainreg/brainreg/data/npy"
 	"github.com/brainreg/brainreg/data/rsa"
-	"github.com/brainreg/brainreg/experiments/internal/progress"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/internal/progress"
 )
 
 func init() {

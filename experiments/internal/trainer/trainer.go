@@ -13,8 +13,8 @@ import (
 
 	"github.com/brainreg/brainreg/autograd"
 	"github.com/brainreg/brainreg/data/cifar"
-	"github.com/brainreg/brainreg/experiments/internal/progress"
 	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/internal/progress"
 	"github.com/brainreg/brainreg/nn"
 	"github.com/brainreg/brainreg/nn/checkpoint"
 	"github.com/brainreg/brainreg/nn/optim"

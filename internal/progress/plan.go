@@ -52,9 +52,13 @@ func (p *Plan) index(name string) int {
 	return -1
 }
 
-// Begin marks the named stage as running and prints the run's position and
-// its estimated time left. A stage not in the plan, or begun again after it
-// finished, prints nothing.
+// Begin marks the named stage as running and prints, after a timestamp as
+// Stamp formats it, the run's position and its estimated time left:
+//
+//	2026-12-03T06:57:22Z run: stage 3 of 15 (train baseline α=0 seed 0); 12m00s elapsed; about 2h10m left
+//
+// A stage not in the plan, or begun again after it finished, prints
+// nothing.
 func (p *Plan) Begin(name string) {
 	if p == nil {
 		return
@@ -65,9 +69,10 @@ func (p *Plan) Begin(name string) {
 	if i < 0 || p.done[i] {
 		return
 	}
-	p.begun[i] = p.now()
-	fmt.Fprintf(p.w, "run: stage %d of %d (%s); %s elapsed; %s\n", i+1, len(p.stages), name,
-		Duration(p.now().Sub(p.start)), p.left())
+	now := p.now()
+	p.begun[i] = now
+	fmt.Fprintf(p.w, "%s run: stage %d of %d (%s); %s elapsed; %s\n", Stamp(now), i+1, len(p.stages), name,
+		Duration(now.Sub(p.start)), p.left())
 }
 
 // Finish marks the named stage as done. seconds is the work the stage
