@@ -1,6 +1,10 @@
 package cifar
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+
+	"github.com/brainreg/brainreg/internal/seed"
+)
 
 // Pad is the reflect padding of the random crop: the crop's corner moves by up to ±4 pixels.
 const Pad = 4
@@ -45,15 +49,9 @@ func drawAugment(rng *rand.Rand) (top, left int, flip bool) {
 	return
 }
 
-// newRand is an independent random stream for (seed, stream, a, b): splitmix64 scatters the
-// words so that neighbouring seeds, epochs or steps give unrelated PCG states.
-func newRand(seed, stream, a, b uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(splitmix(seed^splitmix(stream)), splitmix(a<<32^b^splitmix(stream+1))))
-}
-
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// newRand is an independent random stream for (s, stream, a, b): splitmix64 (internal/seed)
+// scatters the words so that neighbouring seeds, epochs or steps give unrelated PCG states.
+// The arguments of seed.NewRand are fixed forever: they reproduce earlier versions' streams.
+func newRand(s, stream, a, b uint64) *rand.Rand {
+	return seed.NewRand(s, stream, a<<32^b, stream+1)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/brainreg/brainreg/data/neural"
 	"github.com/brainreg/brainreg/data/rsa"
+	"github.com/brainreg/brainreg/internal/stats"
 )
 
 // Stats are the calibration figures of one simulated scan: how noisy single
@@ -22,7 +23,10 @@ type Stats struct {
 	// (what can be measured on real data).
 	OracleSingleVsTruth, OracleMeanVsTruth, OracleLeaveOneOut float64
 	// Per neuron, over the images shown once: correlation of single-trial
-	// and noise-free responses; median and 10th/90th percentiles.
+	// and noise-free responses; median and 10th/90th percentiles (the rules
+	// of internal/stats: Median averages the middle two of an even count,
+	// Quantile is the smallest value with at least 10 % / 90 % of the
+	// neurons at or below it).
 	NeuronR, NeuronR10, NeuronR90 float64
 	// Median over neurons of the reliability w = σ/η from the oracle
 	// repeats (the real Antolik regions give 0.57–0.62).
@@ -69,7 +73,8 @@ func Measure(sc *neural.Scan, oracle []int) (Stats, error) {
 		st.SingleVsTruth = rsa.OffDiagonalR(rsa.Similarity(obs, len(single), n), rsa.Similarity(tru, len(single), n), len(single))
 		r := rsa.Correlations(obs, tru, len(single), n)
 		slices.Sort(r)
-		st.NeuronR, st.NeuronR10, st.NeuronR90 = r[len(r)/2], r[len(r)/10], r[len(r)*9/10]
+		st.NeuronR = stats.MedianSorted(r)
+		st.NeuronR10, st.NeuronR90 = stats.QuantileSorted(0.1, r), stats.QuantileSorted(0.9, r)
 	}
 	if len(oracle) >= 3 {
 		rep, reps, err := sc.Repeats(oracle)
@@ -90,8 +95,7 @@ func Measure(sc *neural.Scan, oracle []int) (Stats, error) {
 			st.OracleLeaveOneOut += r / float64(reps)
 		}
 		w, _, _ := rsa.Reliability(rep, reps, m, n)
-		slices.Sort(w)
-		st.Reliability = w[len(w)/2]
+		st.Reliability = stats.Median(w)
 	}
 	return st, nil
 }

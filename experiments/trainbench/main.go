@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/brainreg/brainreg/autograd"
+	"github.com/brainreg/brainreg/internal/stats"
 	"github.com/brainreg/brainreg/nn"
 	"github.com/brainreg/brainreg/nn/optim"
 	"github.com/brainreg/brainreg/nn/simreg"
@@ -147,30 +148,18 @@ func main() {
 	res := result{
 		Model: *model, Batch: *batch, Threads: *threads, Steps: *steps,
 		ImagesPerSecond: float64(*batch**steps) / total,
-		StepSeconds:     median(times),
+		StepSeconds:     stats.Median(times),
 		CPUStepSeconds:  cpu,
 		PeakRSSMB:       peakRSSMB(),
 		Kernel:          simd.PathChoice(),
 		Pairs:           *pairs,
 	}
 	if *pairs > 0 {
-		res.PlainStepSeconds = median(plainTimes)
+		res.PlainStepSeconds = stats.Median(plainTimes)
 		res.PenaltyRatio = res.StepSeconds / res.PlainStepSeconds
 	}
 	b, _ := json.Marshal(res)
 	fmt.Println(string(b))
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s[len(s)/2]
 }
 
 func fail(format string, args ...any) {

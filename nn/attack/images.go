@@ -2,8 +2,8 @@ package attack
 
 import (
 	"fmt"
-	"math"
-	"slices"
+
+	"github.com/brainreg/brainreg/internal/stats"
 )
 
 // Images is N images in pixel space with their labels.
@@ -53,22 +53,8 @@ func (im Images) Validate() error {
 	return nil
 }
 
-// Median is the median of xs (the mean of the middle two for an even count;
-// +Inf values count as the largest). It returns NaN for no values and does
-// not modify xs.
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), xs...)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	a, b := s[n/2-1], s[n/2]
-	if math.IsInf(b, 1) {
-		return b
-	}
-	return (a + b) / 2
-}
+// Median is the median of xs by the project's one rule (internal/stats): the
+// mean of the middle two for an even count, +Inf values counting as the
+// largest (an image no attack fooled), NaN for no values or a NaN value. It
+// does not modify xs. Kept for its callers in experiments/.
+func Median(xs []float64) float64 { return stats.Median(xs) }

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/brainreg/brainreg/autograd"
+	"github.com/brainreg/brainreg/internal/seed"
 )
 
 // worker is one goroutine's state: its tapes, reused from image to image.
@@ -60,17 +61,11 @@ const (
 )
 
 // imageRand is the random generator of image i in the given stream:
-// splitmix64 scatters the words so that neighbouring seeds or images give
-// unrelated PCG states.
-func imageRand(seed, stream uint64, i int) *rand.Rand {
-	return rand.New(rand.NewPCG(splitmix(seed^splitmix(stream)), splitmix(uint64(i)^splitmix(stream+0x51))))
-}
-
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// splitmix64 (internal/seed) scatters the words so that neighbouring seeds
+// or images give unrelated PCG states. The arguments of seed.NewRand are
+// fixed forever: they reproduce the streams of earlier versions.
+func imageRand(s, stream uint64, i int) *rand.Rand {
+	return seed.NewRand(s, stream, uint64(i), stream+0x51)
 }
 
 // Predict returns the predicted class of every image, evaluating batches of

@@ -2,7 +2,8 @@ package predictor
 
 import (
 	"math"
-	"slices"
+
+	"github.com/brainreg/brainreg/internal/stats"
 )
 
 // Metrics describe a fitted predictor (see the package documentation for
@@ -150,7 +151,7 @@ func Score(pred, obs []float32, images []int, neurons int) *Metrics {
 		mt.OracleNeurons = len(ratios)
 		if soo > 0 {
 			mt.FractionOracle = sto / soo
-			mt.MedianRatio = median(ratios)
+			mt.MedianRatio = stats.Median(ratios) // soo > 0: ratios is not empty
 		}
 	}
 	return mt
@@ -164,16 +165,4 @@ func testScore(pred []float32, d *dataset, trials []int) *Metrics {
 		images[k] = d.trialImage[t]
 	}
 	return Score(pred, observed(d, trials), images, d.neurons)
-}
-
-func median(x []float64) float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -7,12 +7,13 @@ package report
 //
 // gonum is used for the distributions (distuv.Normal, distuv.StudentsT), the
 // mean and standard deviation (stat.MeanStdDev), bootstrap percentiles
-// (stat.Quantile) and the trapezoid rule (integrate.Trapezoidal). Not from
-// gonum, because gonum has no equivalent: ranking with average ranks for ties,
-// the exact null distribution of the signed-rank statistic, and the median
-// with the even-count rule of Median (stat.Quantile never averages the middle
-// two values). Resampling uses math/rand/v2's PCG so that a seed fixes the
-// bootstrap interval.
+// (stat.Quantile with stat.Empirical, through internal/stats.QuantileSorted)
+// and the trapezoid rule (integrate.Trapezoidal). Not from gonum, because
+// gonum has no equivalent: ranking with average ranks for ties, the exact
+// null distribution of the signed-rank statistic, and the median with the
+// even-count rule of Median (internal/stats.Median: stat.Quantile never
+// averages the middle two values). Resampling uses math/rand/v2's PCG so
+// that a seed fixes the bootstrap interval.
 
 import (
 	"encoding/json"
@@ -25,6 +26,8 @@ import (
 	"gonum.org/v1/gonum/integrate"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/brainreg/brainreg/internal/stats"
 )
 
 // maxExactN is the largest number of nonzero differences for which
@@ -299,16 +302,6 @@ func PairedT(x, y []float64) (PairedTResult, error) {
 	return r, nil
 }
 
-// medianSorted is Median for sorted s (mean of the middle two when the count
-// is even). For s holding +Inf it is +Inf when the upper middle value is.
-func medianSorted(s []float64) float64 {
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
-}
-
 // bootstrapValid reports whether the bootstrap can run: non-empty samples of
 // values that are not NaN or −Inf, level in (0, 1) and reps ≥ 1.
 func bootstrapValid(level float64, reps int, samples ...[]float64) bool {
@@ -334,14 +327,13 @@ func newBootstrapRand(seed uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 }
 
-// percentileInterval sorts stats (in place) and returns its (1−level)/2 and
+// percentileInterval sorts values (in place) and returns its (1−level)/2 and
 // (1+level)/2 empirical quantiles: the smallest values with at least that
-// fraction of stats at or below them.
-func percentileInterval(stats []float64, level float64) (lo, hi float64) {
-	slices.Sort(stats)
+// fraction of values at or below them.
+func percentileInterval(values []float64, level float64) (lo, hi float64) {
+	slices.Sort(values)
 	alpha := (1 - level) / 2
-	return stat.Quantile(alpha, stat.Empirical, stats, nil),
-		stat.Quantile(1-alpha, stat.Empirical, stats, nil)
+	return stats.QuantileSorted(alpha, values), stats.QuantileSorted(1-alpha, values)
 }
 
 // BootstrapMedianCI is the percentile bootstrap interval, at confidence level
@@ -368,7 +360,7 @@ func BootstrapMedianCI(xs []float64, level float64, reps int, seed uint64) (lo, 
 			buf[i] = xs[rng.IntN(n)]
 		}
 		slices.Sort(buf)
-		meds[b] = medianSorted(buf)
+		meds[b] = stats.MedianSorted(buf)
 	}
 	return percentileInterval(meds, level)
 }
@@ -399,7 +391,7 @@ func BootstrapMedianDiffCI(x, y []float64, level float64, reps int, seed uint64)
 		}
 		slices.Sort(bx)
 		slices.Sort(by)
-		mx, my := medianSorted(bx), medianSorted(by)
+		mx, my := stats.MedianSorted(bx), stats.MedianSorted(by)
 		if mx != my {
 			diffs[b] = mx - my
 		} // else 0, also for +Inf == +Inf

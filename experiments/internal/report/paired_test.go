@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/brainreg/brainreg/internal/stats"
 )
 
 // pairedFixture is testdata/paired_fixture.json, written by
@@ -282,8 +284,8 @@ func TestMedianSortedAgreesWithMedian(t *testing.T) {
 	for n := 1; n <= 8; n++ {
 		xs := normalSample(rng, n)
 		s := slices.Sorted(slices.Values(xs))
-		if medianSorted(s) != Median(xs) {
-			t.Errorf("n=%d: medianSorted %v, Median %v", n, medianSorted(s), Median(xs))
+		if stats.MedianSorted(s) != Median(xs) {
+			t.Errorf("n=%d: stats.MedianSorted %v, Median %v", n, stats.MedianSorted(s), Median(xs))
 		}
 	}
 }

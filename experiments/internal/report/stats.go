@@ -2,7 +2,8 @@ package report
 
 import (
 	"math"
-	"sort"
+
+	"github.com/brainreg/brainreg/internal/stats"
 )
 
 // MeanSEM returns the mean of xs and its standard error (sample standard
@@ -26,15 +27,8 @@ func MeanSEM(xs []float64) (mean, sem float64) {
 	return mean, math.Sqrt(ss/(n-1)) / math.Sqrt(n)
 }
 
-// Median returns the median of xs (NaN for none), not modifying xs.
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
+// Median returns the median of xs by the project's one rule (internal/stats):
+// the mean of the middle two for an even count, +Inf counting as the largest
+// value, NaN for no values or a NaN value. It does not modify xs. Kept for
+// its callers in experiments/cifar_reg.
+func Median(xs []float64) float64 { return stats.Median(xs) }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/brainreg/brainreg/internal/seed"
 )
 
 // NoiseKind names a kind of pixel noise.
@@ -56,17 +58,11 @@ func Linspace(lo, hi float64, n int) []float64 {
 
 // noiseRand is the generator of the noise for image i at (kind, level):
 // every model evaluated with the same seed sees the same noisy images,
-// whatever the batch size, thread count or list of levels.
-func noiseRand(seed uint64, kind NoiseKind, level float64, i int) *rand.Rand {
-	return rand.New(rand.NewPCG(splitmix(seed^splitmix(kind.id())),
-		splitmix(math.Float64bits(level)^splitmix(uint64(i)+0x6e6f697365))))
-}
-
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// whatever the batch size, thread count or list of levels. The arguments of
+// seed.NewRand are fixed forever: they reproduce the noise of earlier
+// versions.
+func noiseRand(s uint64, kind NoiseKind, level float64, i int) *rand.Rand {
+	return seed.NewRand(s, kind.id(), math.Float64bits(level), uint64(i)+0x6e6f697365)
 }
 
 // AddNoise writes into dst the image src ([C][H][W] pixels in [0, 1]) with
