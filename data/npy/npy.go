@@ -27,11 +27,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/brainreg/brainreg/internal/atomicfile"
 )
 
 // magic opens every .npy file.
@@ -446,41 +447,20 @@ func Write(w io.Writer, shape []int, data any) error {
 	return err
 }
 
-// WriteFile writes data as a .npy file at path atomically: it writes a
-// temporary file in the same directory, syncs it and renames it over path,
-// so a reader never sees a half-written file and a crash leaves either the
-// old file or the new one.
-func WriteFile(path string, shape []int, data any) (err error) {
+// WriteFile writes data as a .npy file at path atomically and durably,
+// with mode 0644 whatever the umask (see AtomicWrite): a reader never sees
+// a half-written file and a crash leaves either the old file or the new
+// one.
+func WriteFile(path string, shape []int, data any) error {
 	return AtomicWrite(path, func(w io.Writer) error { return Write(w, shape, data) })
 }
 
-// AtomicWrite creates path through a temporary file in the same directory
-// and a rename; write fills the file. On any error the temporary file is
-// removed and path is untouched.
-func AtomicWrite(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("writing %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// AtomicWrite creates path with what write writes into a buffered writer,
+// through internal/atomicfile: a temporary file in the same directory,
+// fsync, mode 0644 (atomicfile.ResultPerm, set with chmod so the umask does
+// not narrow it), rename over path, fsync of the directory. On any error
+// path is untouched, the temporary file is removed, and the error names
+// path.
+func AtomicWrite(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, atomicfile.ResultPerm, write)
 }

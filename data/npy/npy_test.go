@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -262,5 +263,27 @@ func TestWriteErrors(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 		t.Errorf("failed WriteFile left %d files", len(ents))
+	}
+}
+
+// A written .npy file is 0644, readable by all, not the 0600 of the
+// temporary file it was written as (issue 18). That the umask does not
+// change it is tested in internal/atomicfile.
+func TestWriteFileMode(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no Unix permission bits")
+	}
+	path := filepath.Join(t.TempDir(), "targets.npy")
+	for range 2 { // a new file, then one replaced
+		if err := WriteFile(path, []int{2}, []float32{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode() != 0o644 {
+			t.Errorf("%s has mode %v, want -rw-r--r--", path, st.Mode())
+		}
 	}
 }

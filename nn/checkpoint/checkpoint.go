@@ -5,9 +5,11 @@
 // state_dict; free-form string metadata (optimiser settings, random-number
 // state, epoch) travels in the header's __metadata__.
 //
-// Writes are atomic: the file is written to a temporary name in the same
-// directory, synced, and renamed over the target, so a crash or kill at any
-// moment leaves either the old file or the new one, never a torn one.
+// Writes are atomic and durable, through internal/atomicfile: the file is
+// written to a temporary name in the same directory, synced, given mode
+// 0644, and renamed over the target, and the directory is synced, so a
+// crash or kill at any moment leaves either the old file or the new one,
+// never a torn one.
 package checkpoint
 
 import (
@@ -15,10 +17,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/nlpodyssey/safetensors"
+
+	"github.com/brainreg/brainreg/internal/atomicfile"
 )
 
 // Tensor is one named array: exactly one of F32 and I64 is set, holding the
@@ -138,13 +141,16 @@ func Decode(buf []byte) (File, error) {
 }
 
 // Save writes f to path atomically (temporary file in the same directory,
-// fsync, rename, fsync of the directory).
+// fsync, mode 0644, rename, fsync of the directory).
 func Save(path string, f File) error {
 	buf, err := Encode(f)
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, buf)
+	if err := WriteFileAtomic(path, buf); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Load reads and decodes the checkpoint at path; errors name the file.
@@ -161,42 +167,13 @@ func Load(path string) (File, error) {
 }
 
 // WriteFileAtomic writes data to path so that readers see either the old
-// content or all of the new: it writes a temporary file beside path, syncs
-// it, renames it over path and syncs the directory. On any error the
-// temporary file is removed and path is untouched.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("checkpoint: cannot write in %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file private; results are for sharing.
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("checkpoint: writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: syncing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("checkpoint: closing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: some file systems do not sync directories
-		d.Close()
-	}
-	return nil
+// content or all of the new, with mode 0644 whatever the umask: it is
+// atomicfile.WriteFile with atomicfile.ResultPerm, kept here for the
+// packages that write their JSON, Markdown and plots through it. On any
+// error path is untouched, no temporary file is left, and the error names
+// path.
+func WriteFileAtomic(path string, data []byte) error {
+	return atomicfile.WriteFile(path, data, atomicfile.ResultPerm)
 }
 
 // Names returns the tensor names of f in sorted order.
