@@ -23,7 +23,7 @@
 //
 // # Presets and their cost
 //
-// Quick runs APGD-CE, APGD-T (3 target classes) and FMN (100 steps each) on
+// Quick runs APGD-CE, APGD-T (3 target classes; 100 steps each) and FMN (500 steps) on
 // 200 test images per norm; Converged and Paper the whole ensemble, Square
 // with 5,000 queries and APGD-T with 9 target classes, on 500 and 1,000;
 // Smoke every attack briefly, for CI. Each part's wall time is in
