@@ -87,6 +87,29 @@ def main():
             out.setdefault("fab_lowered", []).append({"norm": norm, "model": name, "images": int(ok.sum()),
                                                       "lowered": int(lower.sum()),
                                                       "median_factor_where_lowered": float(np.median(both[lower] / mine[lower])) if lower.any() else None})
+    # Per model: robust accuracy against AutoAttack's, image by image, and the project's minimal
+    # perturbations against FAB's (the check's own summary, recomputed for this evaluation).
+    for name, o, f in [(na, oa, fa), (nb, ob, fb)]:
+        for norm in ["linf", "l2"]:
+            if norm not in f:
+                continue
+            ours_r = np.array(o[norm]["robust"], dtype=bool)
+            aa_r = np.array(f[norm]["autoattack_robust"], dtype=bool)
+            c, mine, _ = per_image(o[norm], f[norm])
+            fab = np.array([np.nan if v is None else v for v in f[norm]["fab_minimal"]], dtype=np.float64)
+            ok = c & np.isfinite(mine) & np.isfinite(fab)
+            ratio = mine[ok] / fab[ok]
+            x = {"model": name, "norm": norm, "robust_ours": float(ours_r.mean()), "robust_autoattack": float(aa_r.mean()),
+                 "ours_robust_aa_fooled": int((ours_r & ~aa_r).sum()), "aa_robust_ours_fooled": int((aa_r & ~ours_r).sum()),
+                 "compared": int(ok.sum()), "median_ours": float(np.median(mine[ok])), "median_fab": float(np.median(fab[ok])),
+                 "fab_smaller_share": float(np.mean(fab[ok] < mine[ok] * (1 - 1e-3))),
+                 "median_ratio": float(np.median(ratio)), "p90_ratio": float(np.quantile(ratio, 0.9))}
+            out.setdefault("per_model", []).append(x)
+            print("%s %s: robust %.1f%% (AutoAttack %.1f%%; %d robust for us fooled by AA, %d the reverse); over %d images "
+                  "median minimal %.4g against FAB's %.4g, FAB smaller on %.1f%%, ratio median %.3f, 90th percentile %.3f" % (
+                      name, norm, 100 * x["robust_ours"], 100 * x["robust_autoattack"], x["ours_robust_aa_fooled"],
+                      x["aa_robust_ours_fooled"], x["compared"], x["median_ours"], x["median_fab"], 100 * x["fab_smaller_share"],
+                      x["median_ratio"], x["p90_ratio"]))
     for x in out.get("fab_lowered", []):
         print("%s %s: FAB lowered the minimum on %d of %d correct images (median factor %s where it did)" % (
             x["model"], x["norm"], x["lowered"], x["images"], "–" if x["median_factor_where_lowered"] is None else "%.3f" % x["median_factor_where_lowered"]))
