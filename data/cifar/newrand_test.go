@@ -4,19 +4,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/brainreg/brainreg/internal/seed"
 )
 
-// oldNewRand and oldSplitmix are newRand and splitmix as they were before
-// internal/seed: shuffles, augmentation and splits must stay the same.
-func oldNewRand(seed, stream, a, b uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(oldSplitmix(seed^oldSplitmix(stream)), oldSplitmix(a<<32^b^oldSplitmix(stream+1))))
-}
-
-func oldSplitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// oldNewRand is newRand as it was before internal/seed (whose test holds
+// the old splitmix as SplitMix64's reference): shuffles, augmentation and
+// splits must stay the same.
+func oldNewRand(s, stream, a, b uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed.SplitMix64(s^seed.SplitMix64(stream)), seed.SplitMix64(a<<32^b^seed.SplitMix64(stream+1))))
 }
 
 func TestNewRandUnchanged(t *testing.T) {

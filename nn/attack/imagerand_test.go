@@ -4,19 +4,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/brainreg/brainreg/internal/seed"
 )
 
-// oldImageRand and oldSplitmix are imageRand and splitmix as they were before
-// internal/seed, the reference the attacks' random streams must keep.
-func oldImageRand(seed, stream uint64, i int) *rand.Rand {
-	return rand.New(rand.NewPCG(oldSplitmix(seed^oldSplitmix(stream)), oldSplitmix(uint64(i)^oldSplitmix(stream+0x51))))
-}
-
-func oldSplitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// oldImageRand is imageRand as it was before internal/seed (whose test
+// holds the old splitmix as SplitMix64's reference), the reference the
+// attacks' random streams must keep.
+func oldImageRand(s, stream uint64, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed.SplitMix64(s^seed.SplitMix64(stream)), seed.SplitMix64(uint64(i)^seed.SplitMix64(stream+0x51))))
 }
 
 func TestImageRandUnchanged(t *testing.T) {

@@ -4,20 +4,16 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/brainreg/brainreg/internal/seed"
 )
 
-// oldNoiseRand and oldSplitmix are noiseRand and splitmix as they were
-// before internal/seed: the noise images are part of reproducible results.
-func oldNoiseRand(seed uint64, kind NoiseKind, level float64, i int) *rand.Rand {
-	return rand.New(rand.NewPCG(oldSplitmix(seed^oldSplitmix(kind.id())),
-		oldSplitmix(math.Float64bits(level)^oldSplitmix(uint64(i)+0x6e6f697365))))
-}
-
-func oldSplitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// oldNoiseRand is noiseRand as it was before internal/seed (whose test
+// holds the old splitmix as SplitMix64's reference): the noise images are
+// part of reproducible results.
+func oldNoiseRand(s uint64, kind NoiseKind, level float64, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed.SplitMix64(s^seed.SplitMix64(kind.id())),
+		seed.SplitMix64(math.Float64bits(level)^seed.SplitMix64(uint64(i)+0x6e6f697365))))
 }
 
 func TestNoiseRandUnchanged(t *testing.T) {
