@@ -267,7 +267,7 @@ func trainAll(ctx context.Context, cfg pipelineConfig, out, neuralDir string, da
 		if err != nil {
 			return fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 		}
-		p.plan.Finish(trainStage(u), trainSeconds(res))
+		p.plan.Finish(trainStage(u), res.Seconds())
 	}
 	return nil
 }
@@ -319,16 +319,6 @@ func trainKind(cfg pipelineConfig, u unit) string {
 		return "train " + cfg.Train.Model
 	}
 	return "train " + cfg.Train.Model + " with the penalty"
-}
-
-// trainSeconds is the training's own measured time, summed over its epochs
-// (across interruptions and resumptions).
-func trainSeconds(res trainer.Result) float64 {
-	var s float64
-	for _, e := range res.Epochs {
-		s += e.Seconds
-	}
-	return s
 }
 
 // prepared is what every unit of an experiment shares: the data, the
@@ -410,7 +400,7 @@ func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, 
 		if err != nil {
 			return nil, err
 		}
-		plan.Finish(otherStage, trainSeconds(res))
+		plan.Finish(otherStage, res.Seconds())
 		p.sims[kindOther] = &trainer.SimilarityData{Stimuli: stimuli, Target: featureSimilarity(m, stimuli, n, cfg.OtherPlace), N: n}
 		p.targetIDs[kindOther] = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(oc))
 	}
@@ -442,7 +432,7 @@ func (p *prepared) makeTransfer(ctx context.Context, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p.plan.Finish(trainStage(first), trainSeconds(res))
+	p.plan.Finish(trainStage(first), res.Seconds())
 	fmt.Fprintln(log, "transfer examples: APGD-CE on the baseline")
 	p.plan.Begin(transferStage)
 	p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, p.cfg.Robust, 0)
@@ -517,7 +507,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 	if err != nil {
 		return nil, fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 	}
-	p.plan.Finish(trainStage(u), trainSeconds(res))
+	p.plan.Finish(trainStage(u), res.Seconds())
 	r := newModelRun(u, tc, dir, res)
 	rdir, err := p.robustDir(dir)
 	if err != nil {
@@ -586,7 +576,7 @@ func finishedUnit(p *prepared, u unit) (*modelRun, error) {
 
 func newModelRun(u unit, tc trainer.Config, dir string, res trainer.Result) *modelRun {
 	r := &modelRun{Kind: u.Kind, Seed: tc.Seed, Alpha: u.Alpha, TrainDir: dir, CleanAcc: res.Final().TestAcc, Epochs: res.Epochs,
-		TrainedBy: runio.StageBuild(dir), TrainSecs: trainSeconds(res)}
+		TrainedBy: runio.StageBuild(dir), TrainSecs: res.Seconds()}
 	if ex := res.Final().Extra; ex != nil {
 		r.SimLoss = ex["sim_loss"]
 		for k := 0; ; k++ {

@@ -93,6 +93,17 @@ func (r Result) Final() EpochMetrics {
 	return r.Epochs[len(r.Epochs)-1]
 }
 
+// Seconds is the training's own measured time, summed over its epochs
+// (across interruptions and resumptions: each epoch's time survives in its
+// metrics).
+func (r Result) Seconds() float64 {
+	var s float64
+	for _, e := range r.Epochs {
+		s += e.Seconds
+	}
+	return s
+}
+
 // runState is what a checkpoint carries besides tensors.
 type runState struct {
 	ConfigHash string         `json:"config_hash"`
