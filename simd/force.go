@@ -25,8 +25,9 @@ func init() {
 }
 
 // Paths lists the kernel paths this build can run on some CPU, best first
-// ("avx512", "avx2-fma", "purego" on amd64; "neon", "purego" on arm64).
-func Paths() []string { return buildPaths }
+// ("avx512", "avx2-fma", "purego" on amd64; "neon", "purego" on arm64), as
+// a copy the caller may keep.
+func Paths() []string { return slices.Clone(buildPaths) }
 
 // ForcePath makes the kernels run the named path instead of the best this
 // CPU has: "avx512", "avx2" or "avx2-fma" (amd64), "neon" (arm64), "purego"
