@@ -63,6 +63,11 @@ var asmFeatures = map[string][]cpuid.FeatureID{
 	// VMOVSHDUP), which is AVX512VL (issue 18).
 	"sdotKernel4x6AVX512": {cpuid.AVX, cpuid.AVX512F, cpuid.AVX512VL},
 
+	// peak_amd64.s: the register-only FMA loops of FMAPeak (VPXORD, not
+	// VXORPS, clears the zmm accumulators: VXORPS on zmm is AVX512DQ).
+	"fmaLoopAVX512": {cpuid.AVX, cpuid.AVX512F},
+	"fmaLoopAVX2":   {cpuid.AVX, cpuid.FMA3},
+
 	// kernel_bf16_amd64.s: VDPBF16PS and VCVTNE2PS2BF16 on zmm.
 	"sgemmBF16Kernel12x32AVX512": {cpuid.AVX, cpuid.AVX512F, cpuid.AVX512BF16},
 	"toBF16AVX512":               {cpuid.AVX, cpuid.AVX512F, cpuid.AVX512BF16},

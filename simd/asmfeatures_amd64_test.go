@@ -300,7 +300,7 @@ func featureList(fs []cpuid.FeatureID) string {
 var baseInstr = map[string]bool{
 	"MOVQ": true, "LEAQ": true, "ADDQ": true, "SUBQ": true, "SHLQ": true, "SHRQ": true,
 	"DECQ": true, "CMPQ": true, "TESTQ": true, "XORQ": true,
-	"JMP": true, "JE": true, "JNE": true, "JZ": true, "JNZ": true, "JLT": true, "JGE": true, "JPS": true,
+	"JMP": true, "JE": true, "JNE": true, "JZ": true, "JNZ": true, "JLT": true, "JLE": true, "JGE": true, "JPS": true,
 	"RET": true,
 	// SSE, SSE2.
 	"MOVSS": true, "XORPS": true, "UCOMISS": true, "PREFETCHT0": true,
@@ -344,6 +344,7 @@ var vecInstrs = map[string]vecInstr{
 	"VADDPS": {}, "VSUBPS": {}, "VMULPS": {}, "VMAXPS": {},
 	"VADDSS": {scalar: true}, "VMAXSS": {scalar: true},
 	"VFMADD231PS": {vex: needFMA3},
+	"VFMADD213PS": {vex: needFMA3},
 	"VCMPPS":      {},
 	"VXORPS":      {evex: needDQ}, "VANDPS": {evex: needDQ},
 	"VPXORD":   {noVEX: true},

@@ -1,6 +1,8 @@
 // Command trainbench measures training throughput: forward, backward and an
 // SGD step of a ResNet on random 1×32×32 inputs, the same work as
-// ../shared/bench/torch_ref.py, and prints one JSON line.
+// ../shared/bench/torch_ref.py, and prints one JSON line: throughput, CPU
+// time, peak memory, and the achieved GFLOP/s against this CPU's measured
+// FMA peak.
 //
 //	go run ./experiments/trainbench -model resnet18 -batch 64 -steps 6 -threads 2
 package main
@@ -43,6 +45,18 @@ type result struct {
 	// memory then holds both kinds of step's buffers.)
 	PlainStepSeconds float64 `json:"median_plain_step_seconds,omitempty"`
 	PenaltyRatio     float64 `json:"penalty_ratio,omitempty"`
+
+	// The physical limit: the step's floating-point operations counted
+	// from the layers (2 per multiply-add of the convolutions and the
+	// linear layer, forward and backward, for every image of the forward
+	// pass: nn.ResNet.MultiplyAdds), the rate the median step achieved,
+	// the FMA peak of this CPU on Threads cores (simd.FMAPeak, measured
+	// just before the steps by a register-only loop) and the share of it.
+	TrainGFLOPPerImage float64 `json:"train_gflop_per_image"`
+	AchievedGFLOPS     float64 `json:"achieved_gflops"`
+	PeakGFLOPS         float64 `json:"fma_peak_gflops"`
+	PeakLoop           string  `json:"fma_peak_loop"`
+	PeakShare          float64 `json:"peak_share"`
 }
 
 func main() {
@@ -116,6 +130,7 @@ func main() {
 			step(false)
 		}
 	}
+	peak, loop := simd.FMAPeak(*threads, 300*time.Millisecond)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -154,6 +169,11 @@ func main() {
 		Kernel:          simd.PathChoice(),
 		Pairs:           *pairs,
 	}
+	fwd, bwd := m.MultiplyAdds(32, 32)
+	res.TrainGFLOPPerImage = 2 * float64(fwd+bwd) / 1e9
+	res.AchievedGFLOPS = res.TrainGFLOPPerImage * float64(*batch+extra) / res.StepSeconds
+	res.PeakGFLOPS, res.PeakLoop = peak, loop
+	res.PeakShare = res.AchievedGFLOPS / peak
 	if *pairs > 0 {
 		res.PlainStepSeconds = stats.Median(plainTimes)
 		res.PenaltyRatio = res.StepSeconds / res.PlainStepSeconds
