@@ -58,6 +58,7 @@ const (
 	streamAPGD
 	streamSquare
 	streamFMN
+	streamFAB
 )
 
 // imageRand is the random generator of image i in the given stream:
