@@ -495,6 +495,13 @@ func evaluationText(c robust.Config) string {
 			if e.FMN != nil {
 				parts = append(parts, fmt.Sprintf("FMN (%d steps)", e.FMN.Steps))
 			}
+			if e.FAB != nil {
+				what := "untargeted"
+				if e.FAB.Targets > 0 {
+					what = fmt.Sprintf("top %d classes", e.FAB.Targets)
+				}
+				parts = append(parts, fmt.Sprintf("%s (%d steps, %s)", strings.ToUpper(e.FAB.Name()), e.FAB.Steps, what))
+			}
 			if e.Square != nil {
 				parts = append(parts, fmt.Sprintf("Square (%d queries)", e.Square.Queries))
 			}

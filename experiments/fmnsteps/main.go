@@ -1,11 +1,15 @@
-// Command fmnsteps runs the FMN attack alone, with a chosen number of
-// steps, on a model that cifar_reg trained, and writes each test image's
-// minimal perturbation: the measurement behind the FMN budgets of the
-// robustness presets (docs/robustness.md, "More FMN steps"), where it is
-// compared image by image with AutoAttack's FAB.
+// Command fmnsteps runs one minimal-norm attack alone (FMN, or FAB with
+// -attack fab), with a chosen number of steps, on a model that cifar_reg
+// trained, and writes each test image's minimal perturbation: the
+// measurement behind the minimal-norm budgets of the robustness presets
+// (docs/robustness.md, "More FMN steps" and "FAB in the ensemble"), where
+// it is compared image by image with AutoAttack's FAB.
 //
 //	go run ./experiments/fmnsteps -train runs/train-… -norm l2 -steps 1000 -out fmn1000.json
+//	go run ./experiments/fmnsteps -train runs/train-… -norm l2 -attack fab -targets 3 -steps 100 -out fabt3.json
 //
+// -targets 0 with -attack fab is untargeted FAB (every class's gradient at
+// each step); k ≥ 1 is FAB-T towards the k most likely other classes.
 // The images are the first -images of the CIFAR-10 test set ($CIFAR10_DIR
 // or -data), as cifar_reg's evaluation takes them; the output holds
 // "dist" (null where FMN found no adversarial, 0 for misclassified images),
@@ -31,7 +35,9 @@ import (
 
 func main() {
 	dir := flag.String("train", "", "the model's train-… directory (config.json, model.safetensors), required")
-	steps := flag.Int("steps", 1000, "FMN steps")
+	which := flag.String("attack", "fmn", "fmn or fab")
+	steps := flag.Int("steps", 1000, "steps (FMN), or steps per target class (FAB)")
+	targets := flag.Int("targets", 0, "FAB only: 0 for untargeted FAB, k for FAB-T towards the k most likely other classes")
 	norm := flag.String("norm", "l2", "linf or l2")
 	images := flag.Int("images", 200, "first test images to attack")
 	out := flag.String("out", "", "JSON file to write, required")
@@ -39,15 +45,25 @@ func main() {
 	var data cifar.Options
 	data.AddFlags(flag.CommandLine)
 	flag.Parse()
-	if err := run(*dir, *steps, *norm, *images, *out, *threads, data); err != nil {
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "fmnsteps: unexpected argument %q\n", flag.Arg(0))
+		os.Exit(2)
+	}
+	if err := run(*dir, *which, *steps, *targets, *norm, *images, *out, *threads, data); err != nil {
 		fmt.Fprintln(os.Stderr, "fmnsteps:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, steps int, normName string, images int, out string, threads int, data cifar.Options) error {
+func run(dir, which string, steps, targets int, normName string, images int, out string, threads int, data cifar.Options) error {
 	if dir == "" || out == "" {
 		return fmt.Errorf("-train and -out are required")
+	}
+	if which != "fmn" && which != "fab" {
+		return fmt.Errorf("-attack %q: want fmn or fab", which)
+	}
+	if targets < 0 || targets > 0 && which != "fab" {
+		return fmt.Errorf("-targets %d: want 0, or k ≥ 1 with -attack fab", targets)
 	}
 	var n attack.Norm
 	switch normName {
@@ -76,16 +92,30 @@ func run(dir string, steps int, normName string, images int, out string, threads
 	}
 	im := robust.TestImages(d.Test, 0).Subset(images)
 	start := time.Now()
-	r, err := attack.FMN(ctx, robust.ModelOf(m), im, attack.FMNConfig{Norm: n, Steps: steps}, threads)
-	if err != nil {
-		return err
+	var found []float64
+	var cfg any
+	if which == "fmn" {
+		c := attack.FMNConfig{Norm: n, Steps: steps}
+		r, err := attack.FMN(ctx, robust.ModelOf(m), im, c, threads)
+		if err != nil {
+			return err
+		}
+		found, cfg = r.Dist, c
+	} else {
+		c := attack.FABConfig{Norm: n, Steps: steps, Targets: targets}
+		r, err := attack.FAB(ctx, robust.ModelOf(m), im, c, threads)
+		if err != nil {
+			return err
+		}
+		found, cfg = r.Dist, c
 	}
-	dist := make([]*float64, len(r.Dist))
-	for i, v := range r.Dist {
+	dist := make([]*float64, len(found))
+	for i, v := range found {
 		if !math.IsInf(v, 1) {
-			dist[i] = &r.Dist[i]
+			dist[i] = &found[i]
 		}
 	}
-	return runio.WriteJSON(out, map[string]any{"train": dir, "norm": normName, "steps": steps, "images": images,
+	return runio.WriteJSON(out, map[string]any{"train": dir, "attack": which, "config": cfg, "norm": normName,
+		"steps": steps, "targets": targets, "images": images,
 		"dist": dist, "seconds": time.Since(start).Seconds(), "build": buildinfo.Get()})
 }

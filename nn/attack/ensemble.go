@@ -13,14 +13,15 @@ import (
 // attack that found one. The attacks run in AutoAttack's order, each on the
 // images that the ones before left robust (the minimal-norm attacks on every
 // correctly classified image, since they measure all of them): APGD-CE,
-// APGD-T, FMN, Square, and the Boundary attack (L2 only) started from the
-// best adversarial point found so far. A nil attack is not run.
+// APGD-T, FMN, FAB, Square, and the Boundary attack (L2 only) started from
+// the best adversarial point found so far. A nil attack is not run.
 type EnsembleConfig struct {
 	Norm     Norm            `json:"norm"`
 	Eps      float64         `json:"eps"`
 	APGDCE   *APGDConfig     `json:"apgd_ce,omitempty"`
 	APGDT    *APGDConfig     `json:"apgd_t,omitempty"`
 	FMN      *FMNConfig      `json:"fmn,omitempty"`
+	FAB      *FABConfig      `json:"fab,omitempty"`
 	Square   *SquareConfig   `json:"square,omitempty"`
 	Boundary *BoundaryConfig `json:"boundary,omitempty"` // L2 only
 }
@@ -54,7 +55,7 @@ type AttackOutcome struct {
 	// Accuracy is the robust accuracy after this attack and the ones
 	// before it (AutoAttack's running figure, so the last one is the
 	// ensemble's); Alone, for the attacks that run on every correctly
-	// classified image (FMN, Boundary), its robust accuracy by itself.
+	// classified image (FMN, FAB, Boundary), its robust accuracy by itself.
 	Accuracy float64  `json:"accuracy"`
 	Alone    *float64 `json:"alone,omitempty"`
 	Seconds  float64  `json:"seconds"`
@@ -195,6 +196,24 @@ func Ensemble(ctx context.Context, m Model, im Images, cfg EnsembleConfig, threa
 			c := *cfg.FMN
 			c.Norm = cfg.Norm
 			r, err := FMN(ctx, m, sub, c, threads)
+			if err != nil {
+				return nil, nil, err
+			}
+			fooled := make([]bool, sub.Len())
+			for k, dist := range r.Dist {
+				fooled[k] = !math.IsInf(dist, 1)
+			}
+			return fooled, r.Adv, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cfg.FAB != nil {
+		_, err := run(cfg.FAB.Name(), true, func(sub Images) ([]bool, []float32, error) {
+			c := *cfg.FAB
+			c.Norm = cfg.Norm
+			r, err := FAB(ctx, m, sub, c, threads)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -25,7 +25,8 @@ func TestEnsembleKnownCases(t *testing.T) {
 			eps := Median(exact)
 			cfg := EnsembleConfig{Norm: n, Eps: eps,
 				APGDCE: &APGDConfig{Steps: 20, Seed: 1},
-				FMN:    &FMNConfig{Steps: fmnKnownSteps, Batch: 8}, Square: &SquareConfig{Queries: 100, Seed: 3, Batch: 8}}
+				FMN:    &FMNConfig{Steps: fmnKnownSteps, Batch: 8}, FAB: &FABConfig{Batch: 8},
+				Square: &SquareConfig{Queries: 100, Seed: 3, Batch: 8}}
 			if n == L2 {
 				cfg.Boundary = &BoundaryConfig{Steps: 2000, ConvergeWindow: 200, Seed: 4}
 			}
@@ -46,7 +47,7 @@ func TestEnsembleKnownCases(t *testing.T) {
 			if prev != r.Accuracy {
 				t.Errorf("%s %v: the last running accuracy %v is not the ensemble's %v", kc.name, n, prev, r.Accuracy)
 			}
-			want := []string{"apgd-ce", "fmn", "square"}
+			want := []string{"apgd-ce", "fmn", "fab", "square"}
 			if n == L2 {
 				want = append(want, "boundary")
 			}

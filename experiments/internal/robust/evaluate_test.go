@@ -103,8 +103,8 @@ func TestEvaluateSmoke(t *testing.T) {
 			t.Errorf("transfer to the source itself (%v ε=%g): accuracy %v, on the source %v, %d images", tp.Norm, tp.Eps, tp.Accuracy, tp.SourceAccuracy, tp.Images)
 		}
 	}
-	wantAttacks := map[attack.Norm][]string{attack.Linf: {"apgd-ce", "apgd-t", "fmn", "square"},
-		attack.L2: {"apgd-ce", "apgd-t", "fmn", "square", "boundary"}}
+	wantAttacks := map[attack.Norm][]string{attack.Linf: {"apgd-ce", "apgd-t", "fmn", "fab-t", "square"},
+		attack.L2: {"apgd-ce", "apgd-t", "fmn", "fab-t", "square", "boundary"}}
 	for _, nr := range res.Adversarial {
 		var names []string
 		prev := nr.CleanAccuracy
