@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -28,7 +29,21 @@ func FuzzRead(f *testing.F) {
 		}
 	}
 	f.Add([]byte("\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'}\n"))
+	buf.Reset()
+	WriteStrings(&buf, []int{3}, []string{"train", "test", "final_test"})
+	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if s, err := ReadStrings(bytes.NewReader(data)); err == nil {
+			if len(s.Values) != numElems(s.Shape) {
+				t.Fatalf("accepted strings %s %v with %d values", s.Dtype, s.Shape, len(s.Values))
+			}
+			var out bytes.Buffer
+			if err := WriteStrings(&out, s.Shape, s.Values); err == nil {
+				if b, err := ReadStrings(&out); err != nil || !slices.Equal(b.Values, s.Values) {
+					t.Fatalf("round trip of accepted strings: %v", err)
+				}
+			}
+		}
 		a, err := Read(bytes.NewReader(data))
 		if err != nil {
 			return

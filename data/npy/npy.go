@@ -16,13 +16,17 @@
 //	data:   the elements, in C (row-major) or Fortran (column-major) order
 //
 // Supported dtypes: b1, u1, i1, u2, i2, u4, i4, u8, i8, f4, f8, either byte
-// order. Arrays read in Fortran order are returned in C order.
+// order, read by Read; and the fixed-width strings U<n> (UTF-32, what
+// arr.astype(str) makes) and S<n> (bytes), read by ReadStrings. Arrays read
+// in Fortran order are returned in C order. Object arrays (|O, pickled
+// Python objects) are not supported.
 package npy
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -31,6 +35,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/brainreg/brainreg/internal/atomicfile"
 )
@@ -215,14 +221,29 @@ func (a *Array) Int() ([]int, error) {
 	return out, nil
 }
 
+// ErrUnsupportedDtype is wrapped by the error Read and ReadStrings return
+// for a well-formed file whose dtype they do not read, so that a caller can
+// tell such a file from a corrupt one with errors.Is.
+var ErrUnsupportedDtype = errors.New("unsupported dtype")
+
 var (
-	reDescr   = regexp.MustCompile(`'descr'\s*:\s*'([<>|=])([a-z])(\d+)'`)
+	reDescr   = regexp.MustCompile(`'descr'\s*:\s*'([<>|=])([a-zA-Z?])(\d*)'`)
 	reFortran = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
 	reShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
 )
 
-// Read reads one array from r.
-func Read(r io.Reader) (*Array, error) {
+// header is a parsed .npy header.
+type header struct {
+	order   string // "<", ">", "|" or "="
+	kind    byte   // the type character: 'f', 'i', 'u', 'b', 'U', 'S', ...
+	digits  string // the width after it, as written
+	descr   string // the whole descr, for messages
+	fortran bool
+	shape   []int
+}
+
+// readHeader reads the magic string, version and header dictionary.
+func readHeader(r io.Reader) (*header, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
 		return nil, fmt.Errorf("reading the magic string: %w", err)
@@ -260,24 +281,17 @@ func Read(r io.Reader) (*Array, error) {
 	if m == nil {
 		return nil, fmt.Errorf("header %q: no simple 'descr' (structured dtypes are not supported)", strings.TrimSpace(h))
 	}
-	order, dtype := m[1], m[2]+m[3]
-	if dtype == "?1" {
-		dtype = "b1"
-	}
-	size := itemsize(dtype)
-	if size == 0 {
-		return nil, fmt.Errorf("unsupported dtype %q (want one of b1 u1 i1 u2 i2 u4 i4 u8 i8 f4 f8)", m[1]+m[2]+m[3])
-	}
+	hd := &header{order: m[1], kind: m[2][0], digits: m[3], descr: m[1] + m[2] + m[3]}
 	mf := reFortran.FindStringSubmatch(h)
 	if mf == nil {
 		return nil, fmt.Errorf("header %q: no 'fortran_order'", strings.TrimSpace(h))
 	}
-	fortran := mf[1] == "True"
+	hd.fortran = mf[1] == "True"
 	ms := reShape.FindStringSubmatch(h)
 	if ms == nil {
 		return nil, fmt.Errorf("header %q: no 'shape'", strings.TrimSpace(h))
 	}
-	shape := []int{}
+	hd.shape = []int{}
 	for _, f := range strings.Split(ms[1], ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
@@ -287,24 +301,136 @@ func Read(r io.Reader) (*Array, error) {
 		if err != nil || d < 0 {
 			return nil, fmt.Errorf("header shape (%s): bad dimension %q", ms[1], f)
 		}
-		shape = append(shape, d)
+		hd.shape = append(hd.shape, d)
 	}
-	n, ok := checkedElems(shape)
+	return hd, nil
+}
+
+// isString reports whether the header's dtype is a fixed-width string.
+func (h *header) isString() bool { return h.kind == 'U' || h.kind == 'S' }
+
+// unsupported returns the error for a dtype neither reader reads.
+func (h *header) unsupported() error {
+	if h.kind == 'O' {
+		return fmt.Errorf("%w %q: an object array (pickled Python objects); save it with arr.astype(str) or a numeric dtype", ErrUnsupportedDtype, h.descr)
+	}
+	return fmt.Errorf("%w %q (want one of b1 u1 i1 u2 i2 u4 i4 u8 i8 f4 f8, or U<n> and S<n> strings)", ErrUnsupportedDtype, h.descr)
+}
+
+// readData reads the elements the header describes, size bytes each, and
+// returns them little-endian (for strings: each 4-byte UTF-32 unit) in C
+// order.
+func (h *header) readData(r io.Reader, size int, dtype string) ([]byte, error) {
+	n, ok := checkedElems(h.shape)
 	if !ok || n > math.MaxInt/size {
-		return nil, fmt.Errorf("shape %s is too large", ShapeString(shape))
+		return nil, fmt.Errorf("shape %s is too large", ShapeString(h.shape))
 	}
 	data, err := readExactly(r, n*size)
 	if err != nil {
-		return nil, fmt.Errorf("reading %d elements of %s for shape %s: %w", n, dtype, ShapeString(shape), err)
+		return nil, fmt.Errorf("reading %d elements of %s for shape %s: %w", n, dtype, ShapeString(h.shape), err)
 	}
-	if order == ">" && size > 1 {
-		swapBytes(data, size)
+	if h.order == ">" {
+		switch {
+		case h.kind == 'U':
+			swapBytes(data, 4)
+		case size > 1 && h.kind != 'S':
+			swapBytes(data, size)
+		}
 	}
-	a := &Array{Dtype: dtype, Shape: shape, Data: data}
-	if fortran && len(shape) > 1 {
-		a.Data = fortranToC(data, shape, size)
+	if h.fortran && len(h.shape) > 1 {
+		data = fortranToC(data, h.shape, size)
 	}
-	return a, nil
+	return data, nil
+}
+
+// Read reads one numeric array from r. A string array is refused with an
+// error saying to use ReadStrings.
+func Read(r io.Reader) (*Array, error) {
+	h, err := readHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if h.isString() {
+		return nil, fmt.Errorf("%w %q: a string array (read it with ReadStrings)", ErrUnsupportedDtype, h.descr)
+	}
+	dtype := string(h.kind) + h.digits
+	if dtype == "?1" {
+		dtype = "b1"
+	}
+	size := itemsize(dtype)
+	if size == 0 {
+		return nil, h.unsupported()
+	}
+	data, err := h.readData(r, size, dtype)
+	if err != nil {
+		return nil, err
+	}
+	return &Array{Dtype: dtype, Shape: h.shape, Data: data}, nil
+}
+
+// Strings is an array of strings read from a .npy file.
+type Strings struct {
+	Dtype  string   // "U<n>" (UTF-32, n characters) or "S<n>" (n bytes)
+	Shape  []int    // () for a scalar
+	Values []string // in C order, trailing NULs removed as NumPy does
+}
+
+// maxStringWidth bounds the width of one string element (characters or
+// bytes), so that a corrupt header cannot claim gigabyte-wide strings.
+const maxStringWidth = 1 << 20
+
+// ReadStrings reads one array of fixed-width strings, dtype U<n> (what
+// numpy.save writes for arr.astype(str)) or S<n> (bytes), from r. Each
+// element is returned without its trailing NUL padding. A numeric array is
+// refused with an error naming its dtype; a U element that is not valid
+// UTF-32 is an error.
+func ReadStrings(r io.Reader) (*Strings, error) {
+	h, err := readHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if !h.isString() {
+		if itemsize(string(h.kind)+h.digits) != 0 || h.kind == '?' {
+			return nil, fmt.Errorf("%w %q: a numeric array, want strings (U<n> or S<n>)", ErrUnsupportedDtype, h.descr)
+		}
+		return nil, h.unsupported()
+	}
+	width, err := strconv.Atoi(h.digits)
+	if err != nil || width < 1 || width > maxStringWidth {
+		return nil, fmt.Errorf("%w %q: bad string width", ErrUnsupportedDtype, h.descr)
+	}
+	size := width
+	if h.kind == 'U' {
+		size = 4 * width
+	}
+	dtype := string(h.kind) + h.digits
+	data, err := h.readData(r, size, dtype)
+	if err != nil {
+		return nil, err
+	}
+	s := &Strings{Dtype: dtype, Shape: h.shape, Values: make([]string, len(data)/size)}
+	var sb strings.Builder
+	for i := range s.Values {
+		el := data[i*size : (i+1)*size]
+		if h.kind == 'S' {
+			s.Values[i] = string(bytes.TrimRight(el, "\x00"))
+			continue
+		}
+		sb.Reset()
+		end := width
+		for end > 0 && binary.LittleEndian.Uint32(el[4*(end-1):]) == 0 {
+			end--
+		}
+		for k := range end {
+			c := binary.LittleEndian.Uint32(el[4*k:])
+			if c > unicode.MaxRune || (c >= 0xD800 && c <= 0xDFFF) {
+				return nil, fmt.Errorf("element %d: character %d is 0x%X, not a Unicode code point", i, k, c)
+			}
+			sb.WriteRune(rune(c))
+		}
+		s.Values[i] = sb.String()
+	}
+	return s, nil
 }
 
 // ReadFile reads one array from the .npy file at path; errors name the file.
@@ -404,15 +530,33 @@ func Write(w io.Writer, shape []int, data any) error {
 	default:
 		return fmt.Errorf("npy.Write: unsupported data type %T", data)
 	}
+	if err := checkShape("npy.Write", shape, n); err != nil {
+		return err
+	}
+	if err := writeHeader(w, descr, shape); err != nil {
+		return err
+	}
+	_, err := w.Write(body)
+	return err
+}
+
+// checkShape checks that shape has no negative dimension and holds n
+// elements.
+func checkShape(fn string, shape []int, n int) error {
 	for _, d := range shape {
 		if d < 0 {
-			return fmt.Errorf("npy.Write: negative dimension in shape %v", shape)
+			return fmt.Errorf("%s: negative dimension in shape %v", fn, shape)
 		}
 	}
 	if numElems(shape) != n {
-		return fmt.Errorf("npy.Write: %d elements do not fill shape %s (%d)", n, ShapeString(shape), numElems(shape))
+		return fmt.Errorf("%s: %d elements do not fill shape %s (%d)", fn, n, ShapeString(shape), numElems(shape))
 	}
+	return nil
+}
 
+// writeHeader writes the magic string, version and header dictionary of a
+// C-order array, as np.save does.
+func writeHeader(w io.Writer, descr string, shape []int) error {
 	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, ShapeString(shape))
 	// NumPy (1.24 and later) leaves room for the first dimension to grow to
 	// 21 digits so the header can be rewritten in place; doing the same makes
@@ -440,11 +584,54 @@ func Write(w io.Writer, shape []int, data any) error {
 		head.Write(binary.LittleEndian.AppendUint32(nil, uint32(hlen)))
 	}
 	head.WriteString(dict)
-	if _, err := w.Write(head.Bytes()); err != nil {
+	_, err := w.Write(head.Bytes())
+	return err
+}
+
+// WriteStrings writes values as a C-order array of the given shape with
+// dtype <U n, n the longest value in characters (at least 1), as np.save
+// writes a NumPy string array; the bytes are those np.save writes. A value
+// holding a NUL character is refused, since NumPy would drop it when it
+// ends a value.
+func WriteStrings(w io.Writer, shape []int, values []string) error {
+	if err := checkShape("npy.WriteStrings", shape, len(values)); err != nil {
+		return err
+	}
+	width := 1
+	for i, v := range values {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return fmt.Errorf("npy.WriteStrings: value %d (%q) is not valid UTF-8 without NUL", i, v)
+		}
+		width = max(width, utf8.RuneCountInString(v))
+	}
+	body := make([]byte, 4*width*len(values))
+	for i, v := range values {
+		k := 0
+		for _, c := range v {
+			binary.LittleEndian.PutUint32(body[4*(i*width+k):], uint32(c))
+			k++
+		}
+	}
+	if err := writeHeader(w, "<U"+strconv.Itoa(width), shape); err != nil {
 		return err
 	}
 	_, err := w.Write(body)
 	return err
+}
+
+// ReadStringsFile reads one string array from the .npy file at path (see
+// ReadStrings); errors name the file.
+func ReadStringsFile(path string) (*Strings, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s, err := ReadStrings(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
 }
 
 // WriteFile writes data as a .npy file at path atomically and durably,

@@ -24,3 +24,11 @@ np.save("c8_2.npy", np.zeros(2, "<c8"))  # unsupported: complex
 np.save("numpy_f4_2x3.npy", arange((2, 3), "<f4"))
 np.save("numpy_u1_2x2x2.npy", arange((2, 2, 2), "u1"))
 np.save("numpy_i8_5.npy", arange((5,), "<i8"))
+# Strings (package npy's ReadStrings, WriteStrings): tiers as the
+# neuralpredictors file trees store them (arr.astype(str) gives <U), bytes,
+# big-endian UTF-32 in Fortran order, and an object array (unsupported).
+np.save("U10_tiers.npy", np.array([b"train", b"validation", b"test", b"final_test"]).astype(str))
+np.save("S2_3.npy", np.array([b"ab", b"c", b""]))
+np.save("U3_2x3_big_endian_fortran.npy", np.asfortranarray(np.array([["a", "bb", "ccc"], ["d", "\u00e9", "\u0192\U0001F642"]], dtype=">U3")))
+np.save("O_2.npy", np.array(["a", 1], dtype=object), allow_pickle=True)
+np.save("numpy_U5_3.npy", np.array(["train", "test", "val"]))
