@@ -112,10 +112,14 @@ func usage(w *os.File) {
 // the flag package) into errUsage and rejecting stray arguments.
 //
 // Every subcommand also takes -kernel, which forces a kernel path (as
-// $BRAINREG_KERNEL does) before anything runs.
+// $BRAINREG_KERNEL does) before anything runs, and -memprofile DIR, which
+// writes a heap profile and a line of memory.jsonl at the end of every
+// stage (memprofile.go).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	kernel := fs.String("kernel", "", "force a kernel path: "+strings.Join(simd.Paths(), ", ")+
 		" or auto (default: $"+simd.KernelEnv+", else the best this CPU has)")
+	memprofile := fs.String("memprofile", "", "write a heap profile (pprof) at the end of every stage into this directory, "+
+		"named by stage, and the memory statistics and times of each stage to memory.jsonl there")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -130,6 +134,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if err := simd.ForcePath(*kernel, "-kernel"); err != nil {
 			fmt.Fprintf(os.Stderr, "cifar_reg %s: -kernel: %v\n", fs.Name(), err)
 			return errUsage
+		}
+	}
+	if *memprofile != "" {
+		if err := startMemProfile(*memprofile); err != nil {
+			return fmt.Errorf("-memprofile: %w", err)
 		}
 	}
 	return nil

@@ -158,6 +158,7 @@ func realData(ctx context.Context, root string, c predictor.Config, folds int, w
 			return nil, err
 		}
 		out = append(out, r)
+		endStage("realdata " + r.Set)
 		fmt.Fprintf(w, "%s: %d neurons, %d images, %d folds: held-out test r %.3f, oracle r %.3f, r with repeat means %.3f, fraction of oracle %.2f; similarity vs repeat means: predictions r %.3f, single trial r %.3f (%.0fs)\n",
 			r.Set, r.Neurons, r.Images, r.Folds, r.MeanTestCorr, r.MeanOracleCorr, r.MeanOracleMean, r.FractionOracle, r.PredVsRepeatMeanR, r.SingleVsOtherMeansR, r.Seconds)
 	}
@@ -166,6 +167,7 @@ func realData(ctx context.Context, root string, c predictor.Config, folds int, w
 		return nil, err
 	}
 	out = append(out, r)
+	endStage("realdata " + r.Set)
 	fmt.Fprintf(w, "%s: %d neurons, %d scenes: test r %.3f on the 18 test scenes (single trials, no repeats) (%.0fs)\n", r.Set, r.Neurons, r.Images, r.MeanTestCorr, r.Seconds)
 	return out, nil
 }

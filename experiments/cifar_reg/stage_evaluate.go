@@ -65,6 +65,7 @@ func runEvaluate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	endStage("evaluate")
 	if err := runio.WriteJSON(path, res); err != nil {
 		return err
 	}

@@ -177,6 +177,7 @@ func fitScan(ctx context.Context, o *neuralOptions, c predictor.Config, recDir, 
 	}
 	fmt.Fprintf(o.log(), "predictor %s: %d epochs (best %d), test r %.3f, oracle r %.3f, r with oracle means %.3f, fraction of oracle %.2f (%s)\n",
 		name, mt.Epochs, mt.BestEpoch, mt.MeanTestCorr, mt.MeanOracleCorr, mt.MeanOracleMeanCorr, mt.FractionOracle, progress.Duration(time.Since(start)))
+	endStage("predictor " + name)
 	return &sm, nil
 }
 

@@ -268,6 +268,7 @@ func trainAll(ctx context.Context, cfg pipelineConfig, out, neuralDir string, da
 			return fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 		}
 		p.plan.Finish(trainStage(u), res.Seconds())
+		endStage(trainStage(u))
 	}
 	return nil
 }
@@ -349,6 +350,7 @@ func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, 
 	if err != nil {
 		return nil, err
 	}
+	endStage("load CIFAR-10")
 	p := &prepared{cfg: cfg, out: out, data: d, sims: map[string]*trainer.SimilarityData{}, targetIDs: map[string]string{}, plan: plan}
 	// 1. The neural target and its controls.
 	prec, err := parsePrecisionFlag(cfg.SimilarityPrecision)
@@ -403,6 +405,7 @@ func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, 
 		plan.Finish(otherStage, res.Seconds())
 		p.sims[kindOther] = &trainer.SimilarityData{Stimuli: stimuli, Target: featureSimilarity(m, stimuli, n, cfg.OtherPlace), N: n}
 		p.targetIDs[kindOther] = fmt.Sprintf("other:%s-%d-place%d:%s", cfg.OtherModel, cfg.OtherSeed, cfg.OtherPlace, runio.Hash(oc))
+		endStage(otherStage)
 	}
 
 	p.test = robust.TestImages(d.Test, 0)
@@ -433,10 +436,12 @@ func (p *prepared) makeTransfer(ctx context.Context, log io.Writer) error {
 		return err
 	}
 	p.plan.Finish(trainStage(first), res.Seconds())
+	endStage(trainStage(first))
 	fmt.Fprintln(log, "transfer examples: APGD-CE on the baseline")
 	p.plan.Begin(transferStage)
 	p.transfer, err = robust.MakeTransferSets(ctx, robust.ModelOf(m), "baseline", p.test, p.cfg.Robust, 0)
 	p.plan.Finish(transferStage, -1)
+	endStage(transferStage)
 	return err
 }
 
@@ -508,6 +513,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 		return nil, fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 	}
 	p.plan.Finish(trainStage(u), res.Seconds())
+	endStage(trainStage(u))
 	r := newModelRun(u, tc, dir, res)
 	rdir, err := p.robustDir(dir)
 	if err != nil {
@@ -542,6 +548,7 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 		return nil, err
 	}
 	p.plan.Finish(evaluateStage(u), -1)
+	endStage(evaluateStage(u))
 	r.Robustness, r.EvaluatedBy = rr, runio.StageBuild(rdir)
 	return r, nil
 }
@@ -596,7 +603,9 @@ func writeReportOf(p *prepared, runs []*modelRun) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	return dir, writeReport(dir, p.cfg, p.tsum, runs)
+	err := writeReport(dir, p.cfg, p.tsum, runs)
+	endStage("report")
+	return dir, err
 }
 
 // targetStimuli returns the stimulus image of every target row as

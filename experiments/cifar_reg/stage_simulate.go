@@ -87,6 +87,7 @@ func buildSimulation(ctx context.Context, o *neuralOptions) (string, error) {
 	if err := runio.MarkDone(dir); err != nil {
 		return "", err
 	}
+	endStage("simulate")
 	return rec, nil
 }
 

@@ -240,6 +240,7 @@ func buildTarget(ctx context.Context, o *neuralOptions) (string, *targetSummary,
 	if err := runio.MarkDone(dir); err != nil {
 		return "", nil, err
 	}
+	endStage("target")
 	return dir, &sum, nil
 }
 

@@ -113,6 +113,7 @@ func runTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	endStage("train")
 	final := res.Final()
 	summary := map[string]any{
 		"config": cfg, "dir": dir, "epochs": res.Epochs,
