@@ -77,14 +77,9 @@ func toBF16RowGo(d []uint32, s []float32) {
 	}
 }
 
-// Blocking of SgemmBF16NT, in words (pairs of k): the byte sizes of
-// Sgemm's blocks, so the B panel (32 columns × 256 words, 32 KiB) stays in
-// L1, the A block (120 rows, 120 KiB) in L2, the B block in L3.
-const (
-	bf16KC = gemmKC
-	bf16MC = gemmMC
-	bf16NC = gemmNC
-)
+// SgemmBF16NT's blocking, blockings.bf16, counts words (pairs of k): a
+// word is 4 bytes as a float32 is, so the blocking is derived as Sgemm's
+// is, for the BF16 kernel's tile (see GemmBlocking).
 
 // bf16Kernel is one micro-kernel of SgemmBF16NT: it adds the product of a
 // packed A panel (kp words deep, mr rows, stored word column by word
@@ -215,23 +210,25 @@ type bf16Scratch struct {
 	edge [gemmMaxMR * gemmMaxNR]float32 // an edge tile, before it is added to C
 }
 
-var bf16Pool = freeList[bf16Scratch]{alloc: func() *bf16Scratch {
-	return &bf16Scratch{a: make([]uint32, bf16MC*bf16KC), b: make([]uint32, bf16KC*bf16NC)}
-}}
+var bf16Pool = freeList[bf16Scratch]{alloc: func() *bf16Scratch { return new(bf16Scratch) }}
 
 // bf16Serial is SgemmBF16NT on the calling goroutine, kw words deep: the
 // loop nest of gemmSerialB around the BF16 micro-kernel.
 func bf16Serial(kern bf16Kernel, m, n, kw int, a []uint32, lda int, b []uint32, ldb int, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	blk := blockings.bf16.forTile(mr, nr)
+	kcMax := min(blk.kc, kw)
 	s := bf16Pool.get()
 	defer bf16Pool.put(s)
-	mr, nr := kern.mr, kern.nr
-	for jc := 0; jc < n; jc += bf16NC {
-		nc := min(bf16NC, n-jc)
-		for pc := 0; pc < kw; pc += bf16KC {
-			kc := min(bf16KC, kw-pc)
+	s.a = fit(s.a, ceilDiv(min(blk.mc, m), mr)*mr*kcMax, blk.mc*blk.kc)
+	s.b = fit(s.b, ceilDiv(min(blk.nc, n), nr)*nr*kcMax, blk.kc*blk.nc)
+	for jc := 0; jc < n; jc += blk.nc {
+		nc := min(blk.nc, n-jc)
+		for pc := 0; pc < kw; pc += blk.kc {
+			kc := min(blk.kc, kw-pc)
 			packWords(nr, b[jc*ldb+pc:], ldb, nc, kc, s.b)
-			for ic := 0; ic < m; ic += bf16MC {
-				mc := min(bf16MC, m-ic)
+			for ic := 0; ic < m; ic += blk.mc {
+				mc := min(blk.mc, m-ic)
 				packWords(mr, a[ic*lda+pc:], lda, mc, kc, s.a)
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)

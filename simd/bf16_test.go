@@ -156,7 +156,7 @@ func checkBF16(t *testing.T, r *rand.Rand, m, n, k, pad int) []float32 {
 		br[i] = float64(bf16Ref(b[i]))
 	}
 	// Roundings in float32: one per term, one per kc slice added to C.
-	steps := float64(k + ceilDiv(BF16Words(k), bf16KC) + 2)
+	steps := float64(k + ceilDiv(BF16Words(k), blockings.bf16.kc) + 2)
 	const u = 0x1p-24
 	for i := range m {
 		for j := range ldc {
@@ -219,13 +219,16 @@ func testSgemmBF16Conformance(t *testing.T) {
 	}
 }
 
-// Wider than one nc block, on several threads, split both ways.
-func TestSgemmBF16LargeBlocks(t *testing.T) { forEachBF16Kernel(t, testSgemmBF16LargeBlocks) }
+// Wider than one nc block, on several threads, split both ways, under a
+// small blocking and the one in force.
+func TestSgemmBF16LargeBlocks(t *testing.T) {
+	forEachBlocking(t, func(t *testing.T) { forEachBF16Kernel(t, testSgemmBF16LargeBlocks) })
+}
 
 func testSgemmBF16LargeBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 16))
 	defer SetThreads(SetThreads(3))
-	checkBF16(t, r, 7, bf16NC+45, 40, 1)
+	checkBF16(t, r, 7, min(blockings.bf16.nc, 3072)+45, 40, 1)
 	checkBF16(t, r, 300, 40, 600, 0)
 }
 

@@ -78,11 +78,13 @@ func PathChoice() string {
 	return kernel.name + " (the CPU's best)"
 }
 
-// reselect chooses every kernel again under forcedPath.
-// The platform's gates first: arm64's selectKernel reads useAsm.
+// reselect chooses every kernel again under forcedPath, and the blocking
+// for their tiles. The platform's gates first: arm64's selectKernel reads
+// useAsm.
 func reselect() {
 	reselectPlatform()
 	kernel = selectKernel()
 	rowsKernel = selectRowsKernel()
 	bf16Kern = selectBF16Kernel()
+	blockings = currentBlockings()
 }

@@ -9,19 +9,16 @@ import (
 
 // Blocking of Sgemm, after BLIS (Van Zee and van de Geijn 2015): the product
 // is cut into kc-deep slices of k; for each slice a kc×nc block of B is packed
-// into nr-wide column panels (kept in L3/L2) and an mc×kc block of A into
+// into nr-wide column panels (kept in L3) and an mc×kc block of A into
 // mr-tall row panels (kept in L2); the micro-kernel then multiplies one A
 // panel by one B panel (kc×nr, kept in L1) into an mr×nr tile of C held in
-// registers.
+// registers. kc, mc and nc follow from the CPU's caches (blocking.go,
+// GemmBlocking); the tile mr×nr depends on the kernel (6×16 for AVX2,
+// 12×32 for AVX-512, 8×12 for NEON).
 const (
-	// The tile of C a micro-kernel computes, mr×nr, depends on the kernel
-	// (6×16 for AVX2, 12×32 for AVX-512); the block sizes below are
-	// multiples of every tile size.
+	// The largest tile of any kernel, for the edge-tile buffers.
 	gemmMaxMR = 12
 	gemmMaxNR = 32
-	gemmKC    = 256  // depth of one packed slice: a 32×256 B panel is 32 KiB
-	gemmMC    = 120  // rows of A packed at once: 120×256×4 B = 120 KiB, fits L2
-	gemmNC    = 3072 // columns of B packed at once: 256×3072×4 B = 3 MiB
 
 	// Products with fewer multiply-adds than this run on the calling
 	// goroutine alone: starting goroutines would cost more than it saves.
@@ -156,12 +153,19 @@ type gemmScratch struct {
 	edge [gemmMaxMR * gemmMaxNR]float32 // an edge tile, before it is merged into C
 }
 
-var scratchPool = freeList[gemmScratch]{alloc: func() *gemmScratch {
-	return &gemmScratch{
-		a: make([]float32, gemmMC*gemmKC),
-		b: make([]float32, gemmKC*gemmNC),
+var scratchPool = freeList[gemmScratch]{alloc: func() *gemmScratch { return new(gemmScratch) }}
+
+// fit returns buf if it holds need floats, else a new buffer of at least
+// need (and twice the old one, up to full, so that calls of growing size
+// reallocate only a few times). Buffers are sized by what calls need, not
+// by the blocking, which may change with the kernel path (ForcePath) and
+// may be large on CPUs with large caches.
+func fit[T any](buf []T, need, full int) []T {
+	if len(buf) >= need {
+		return buf
 	}
-}}
+	return make([]T, max(need, min(2*len(buf), full)))
+}
 
 // freeList keeps buffers for reuse by later calls (a sync.Pool may drop
 // them at any garbage collection, which steady-state callers would pay
@@ -205,6 +209,7 @@ type aSource struct {
 	lda    int
 	packed []float32 // see PackA for the layout
 	mPad   int       // rows of the packed operand: m rounded up to mr
+	kc     int       // depth of the packed operand's slices of k
 }
 
 // block returns the mc×kc block of op(A) at row ic, column pc as mr-tall
@@ -314,17 +319,29 @@ func (s bSource) pack(nr, pc, jc, kc, nc int, dst []float32) {
 // gemmSerialB is gemmSerial with B given by a bSource.
 func gemmSerialB(kern gemmKernel, m, n, k int, alpha float32, asrc aSource,
 	src bSource, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	blk := blockings.sgemm.forTile(mr, nr)
+	if asrc.packed != nil {
+		blk.kc = asrc.kc // the slices PackA cut
+	}
+	kcMax := min(blk.kc, k)
+	aNeed := 0
+	if asrc.packed == nil {
+		aNeed = ceilDiv(min(blk.mc, m), mr) * mr * kcMax
+	}
 	s := scratchPool.get()
 	defer scratchPool.put(s)
-	mr, nr := kern.mr, kern.nr
+	s.a = fit(s.a, aNeed, blk.mc*blk.kc)
 	if src.rowOff != nil && !src.transB && kern.rows != nil && nr == gemmMaxNR {
-		gemmRowsDirect(kern, s, m, n, k, alpha, asrc, src, beta, c, ldc)
+		s.b = fit(s.b, nr*kcMax, nr*blk.kc)
+		gemmRowsDirect(kern, blk, s, m, n, k, alpha, asrc, src, beta, c, ldc)
 		return
 	}
-	for jc := 0; jc < n; jc += gemmNC {
-		nc := min(gemmNC, n-jc)
-		for pc := 0; pc < k; pc += gemmKC {
-			kc := min(gemmKC, k-pc)
+	s.b = fit(s.b, ceilDiv(min(blk.nc, n), nr)*nr*kcMax, blk.kc*blk.nc)
+	for jc := 0; jc < n; jc += blk.nc {
+		nc := min(blk.nc, n-jc)
+		for pc := 0; pc < k; pc += blk.kc {
+			kc := min(blk.kc, k-pc)
 			src.pack(nr, pc, jc, kc, nc, s.b)
 			// The first slice of k applies the caller's beta; later slices
 			// add to what the earlier ones wrote.
@@ -332,8 +349,8 @@ func gemmSerialB(kern gemmKernel, m, n, k int, alpha float32, asrc aSource,
 			if pc > 0 {
 				betaSlice = 1
 			}
-			for ic := 0; ic < m; ic += gemmMC {
-				mc := min(gemmMC, m-ic)
+			for ic := 0; ic < m; ic += blk.mc {
+				mc := min(blk.mc, m-ic)
 				ablk := asrc.block(mr, ic, pc, mc, kc, s.a)
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
@@ -358,18 +375,18 @@ func gemmSerialB(kern gemmKernel, m, n, k int, alpha float32, asrc aSource,
 // gemmRowsDirect is gemmSerialB for B given by row offsets with a kernel
 // that reads those rows in place: only A is packed. A last panel narrower
 // than nr is packed and run through the ordinary kernel.
-func gemmRowsDirect(kern gemmKernel, s *gemmScratch, m, n, k int, alpha float32, asrc aSource,
+func gemmRowsDirect(kern gemmKernel, blk blocking, s *gemmScratch, m, n, k int, alpha float32, asrc aSource,
 	src bSource, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
-	for pc := 0; pc < k; pc += gemmKC {
-		kc := min(gemmKC, k-pc)
+	for pc := 0; pc < k; pc += blk.kc {
+		kc := min(blk.kc, k-pc)
 		off := src.rowOff[pc : pc+kc]
 		betaSlice := beta
 		if pc > 0 {
 			betaSlice = 1
 		}
-		for ic := 0; ic < m; ic += gemmMC {
-			mc := min(gemmMC, m-ic)
+		for ic := 0; ic < m; ic += blk.mc {
+			mc := min(blk.mc, m-ic)
 			ablk := asrc.block(mr, ic, pc, mc, kc, s.a)
 			for jr := 0; jr < n; jr += nr {
 				cols := min(nr, n-jr)

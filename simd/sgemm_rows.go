@@ -76,6 +76,7 @@ type PackedA struct {
 	m, k int
 	kern gemmKernel
 	mPad int // m rounded up to the kernel's mr
+	kc   int // depth of the slices of k: the blocking's kc when packed
 	data []float32
 }
 
@@ -87,8 +88,9 @@ func PackedASize(m, k int) int {
 
 // PackA packs the m×k matrix op(A) (A stored as for SgemmRows) into dst,
 // which must hold PackedASize(m, k) floats, for the kernel SgemmRows would
-// pick: kc-deep slices of k one after another, each as mr-tall panels
-// stored column by column (packA's layout), rows past m zero.
+// pick: kc-deep slices of k (kc of GemmBlocking) one after another, each as
+// mr-tall panels stored column by column (packA's layout), rows past m
+// zero. The products keep the kernel and kc it was packed for.
 func PackA(dst []float32, transA bool, m, k int, a []float32, lda int) PackedA {
 	if m < 0 || k < 0 {
 		panic(fmt.Sprintf("simd.PackA: negative dimension m=%d k=%d", m, k))
@@ -102,13 +104,13 @@ func PackA(dst []float32, transA bool, m, k int, a []float32, lda int) PackedA {
 		panic(fmt.Sprintf("simd.PackA: len(dst)=%d, need PackedASize(%d, %d)=%d", len(dst), m, k, need))
 	}
 	kern := rowsKernelFor(m)
-	p := PackedA{m: m, k: k, kern: kern, mPad: ceilDiv(m, kern.mr) * kern.mr}
+	p := PackedA{m: m, k: k, kern: kern, mPad: ceilDiv(m, kern.mr) * kern.mr, kc: blockings.sgemm.kc}
 	p.data = dst[:p.mPad*k]
 	if m == 0 {
 		return p
 	}
-	for pc := 0; pc < k; pc += gemmKC {
-		packA(kern.mr, transA, a, lda, 0, pc, m, min(gemmKC, k-pc), p.data[pc*p.mPad:])
+	for pc := 0; pc < k; pc += p.kc {
+		packA(kern.mr, transA, a, lda, 0, pc, m, min(p.kc, k-pc), p.data[pc*p.mPad:])
 	}
 	return p
 }
@@ -129,7 +131,7 @@ func SgemmRowsPacked(a PackedA, transB bool, n int, alpha float32, b []float32, 
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad},
+	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad, kc: a.kc},
 		bSource{transB: transB, b: b, rowOff: rowOff[:rowsOfB(transB, n, k)]}, beta, c, ldc)
 }
 
@@ -175,7 +177,7 @@ func SgemmRowsPackedSegments(a PackedA, n, segLen, segStride int, alpha float32,
 		return
 	}
 	src.rowOff = rowOff[:k]
-	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad}, src, beta, c, ldc)
+	gemmSerialB(a.kern, m, n, k, alpha, aSource{packed: a.data, mPad: a.mPad, kc: a.kc}, src, beta, c, ldc)
 }
 
 // rowsKernelFor picks SgemmRows's kernel for m rows of C: the rows kernel

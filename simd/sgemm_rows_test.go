@@ -22,7 +22,9 @@ func TestSgemmRowsConformance(t *testing.T) {
 		}}
 	for _, rk := range []gemmKernel{{}, goRows, saved} {
 		rowsKernel = rk
-		t.Run("rows="+rk.name, func(t *testing.T) { forEachKernel(t, testSgemmRowsConformance) })
+		t.Run("rows="+rk.name, func(t *testing.T) {
+			forEachBlocking(t, func(t *testing.T) { forEachKernel(t, testSgemmRowsConformance) })
+		})
 	}
 }
 
@@ -33,7 +35,10 @@ func testSgemmRowsConformance(t *testing.T) {
 	for trial := range 100 {
 		m, n, k := sizes[r.IntN(len(sizes))], sizes[r.IntN(len(sizes))], sizes[r.IntN(len(sizes))]
 		if trial == 0 {
-			m, n, k = 20, gemmNC+45, 300 // more than one nc and kc block
+			// More than one kc block, and more than one nc block under
+			// the small blocking (and a large nc's where it is small).
+			b := blockings.sgemm
+			m, n, k = 20, min(b.nc, 3072)+45, b.kc+44
 		}
 		transA, transB := trial%2 == 1, trial%4 >= 2
 		alpha, beta := float32(1), float32(trial%3)*0.5
@@ -158,13 +163,19 @@ func BenchmarkSgemmRows(b *testing.B) {
 // segments laid end to end, for shapes that take the rows kernel and the
 // packed one, more than one nc block, and a partial last segment.
 func TestSgemmRowsPackedSegments(t *testing.T) {
+	forEachBlocking(t, testSgemmRowsPackedSegments)
+	testSgemmRowsPackedSegmentsPanics(t)
+}
+
+func testSgemmRowsPackedSegments(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
+	bnc := min(blockings.sgemm.nc, 3072)
 	for trial := range 40 {
 		m := []int{1, 5, 16, 32, 64, 130}[trial%6]
 		k := []int{1, 9, 144, 300}[r.IntN(4)]
 		segLen := []int{32, 64, 96}[r.IntN(3)]
 		segStride := segLen + r.IntN(5)
-		n := []int{segLen, 3 * segLen, 5*segLen - 7, gemmNC + 2*segLen + 3}[r.IntN(4)]
+		n := []int{segLen, 3 * segLen, 5*segLen - 7, bnc + 2*segLen + 3}[r.IntN(4)]
 		span := n/segLen*segStride + n%segLen
 		b := randSlice(r, span+4*k+r.IntN(20))
 		rowOff := make([]int, k)
@@ -191,6 +202,10 @@ func TestSgemmRowsPackedSegments(t *testing.T) {
 			}
 		}
 	}
+}
+
+// SgemmRowsPackedSegments refuses bad segments and rows by name.
+func testSgemmRowsPackedSegmentsPanics(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		call func()

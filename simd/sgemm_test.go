@@ -119,8 +119,11 @@ func TestSgemmConformance(t *testing.T) { forEachKernel(t, testSgemmConformance)
 func testSgemmConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	// Sizes: 1, odd and prime sizes, and sizes just around the tile (6, 16)
-	// and block (kc 256, mc 120) sizes.
+	// and block (kc, mc) sizes; TestSgemmLargeBlocks crosses more blocks.
 	sizes := []int{1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 31, 32, 33, 37, 119, 120, 121, 255, 256, 257}
+	if b := blockings.sgemm; b.kc < 400 {
+		sizes = append(sizes, b.kc-1, b.kc, b.kc+1)
+	}
 	ab := []struct{ alpha, beta float32 }{{1, 0}, {1, 1}, {-0.5, 2}, {2.5, -1}, {0.75, 0}}
 	n := 0
 	for _, tA := range []bool{false, true} {
@@ -136,20 +139,29 @@ func testSgemmConformance(t *testing.T) {
 	t.Logf("%d random configurations with kernel %s", n, kernel.name)
 }
 
-// Products wider than one nc block and deeper than one kc block, on several
-// threads: the blocked loops' edges and the parallel split.
-func TestSgemmLargeBlocks(t *testing.T) { forEachKernel(t, testSgemmLargeBlocks) }
+// Products wider than one nc block, deeper than one kc block and taller
+// than one mc block, on several threads: the blocked loops' edges and the
+// parallel split, under a small blocking (many blocks of each) and the one
+// in force (the third product crosses its nc, the first stays cheap where
+// nc is large).
+func TestSgemmLargeBlocks(t *testing.T) {
+	forEachBlocking(t, func(t *testing.T) { forEachKernel(t, testSgemmLargeBlocks) })
+}
 
 func testSgemmLargeBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	defer SetThreads(SetThreads(3))
-	checkGemm(t, r, false, false, 125, gemmNC+37, 600, 1, 1, 0)
-	checkGemm(t, r, true, true, 250, 70, 513, 0, -1, 0.5)
-	checkGemm(t, r, false, true, 7, 3*gemmNC+5, 20, 2, 1, 1)
+	b := blockings.sgemm
+	checkGemm(t, r, false, false, 125, min(b.nc, 3072)+37, 2*b.kc+88, 1, 1, 0)
+	checkGemm(t, r, true, true, b.mc+7, 70, b.kc+1, 0, -1, 0.5)
+	checkGemm(t, r, false, true, 7, 3*b.nc+5, 20, 2, 1, 1)
 }
 
-// The result must not depend on the number of threads, to the bit.
-func TestSgemmThreadsBitIdentical(t *testing.T) { forEachKernel(t, testSgemmThreadsBitIdentical) }
+// The result must not depend on the number of threads, to the bit, under
+// any blocking.
+func TestSgemmThreadsBitIdentical(t *testing.T) {
+	forEachBlocking(t, func(t *testing.T) { forEachKernel(t, testSgemmThreadsBitIdentical) })
+}
 
 func testSgemmThreadsBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))

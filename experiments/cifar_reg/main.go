@@ -160,5 +160,7 @@ func versionText() string {
 	fmt.Fprintln(&b, in.String())
 	fmt.Fprintf(&b, "cpu: %s; features: %s; kernel path: %s; threads: %d\n",
 		in.CPU, strings.Join(in.Features, " "), simd.PathChoice(), in.Threads)
+	kc, mc, nc, why := simd.GemmBlocking()
+	fmt.Fprintf(&b, "gemm blocking: kc=%d mc=%d nc=%d, %s\n", kc, mc, nc, why)
 	return b.String()
 }

@@ -43,6 +43,10 @@ type Info struct {
 	KernelPath   string   `json:"kernel_path"`
 	KernelForced string   `json:"kernel_forced_by,omitempty"` // -kernel or BRAINREG_KERNEL, when one forced the path
 	Threads      int      `json:"threads"`
+	// Sgemm's blocking "kc,mc,nc" (simd.GemmBlocking): kc decides the
+	// order of the products' sums, so results reproduce to the bit only
+	// with the same kernel path and kc.
+	GemmBlocking string `json:"gemm_blocking"`
 }
 
 var (
@@ -61,6 +65,8 @@ func Get() Info {
 	in := static
 	in.Threads = simd.Threads()
 	in.KernelPath, in.KernelForced = simd.Path(), simd.PathForcedBy()
+	kc, mc, nc, _ := simd.GemmBlocking()
+	in.GemmBlocking = fmt.Sprintf("%d,%d,%d", kc, mc, nc)
 	return in
 }
 
@@ -139,6 +145,6 @@ func (in Info) String() string {
 	if in.KernelForced != "" {
 		path += " (forced by " + in.KernelForced + ")"
 	}
-	return fmt.Sprintf("brainreg %s, commit %s (%s), %s %s; %s; kernel path %s; %d threads",
-		in.Module, rev, state, in.GoVersion, in.Platform, in.CPU, path, in.Threads)
+	return fmt.Sprintf("brainreg %s, commit %s (%s), %s %s; %s; kernel path %s; gemm blocking %s; %d threads",
+		in.Module, rev, state, in.GoVersion, in.Platform, in.CPU, path, in.GemmBlocking, in.Threads)
 }

@@ -22,7 +22,7 @@ func TestCommitOfTheCheckout(t *testing.T) {
 	if in.Modified == nil && in.CommitSource != "ldflags" {
 		t.Errorf("modified unknown though the commit came from %s", in.CommitSource)
 	}
-	if in.GoVersion == "" || in.Platform == "" || in.KernelPath == "" || in.Threads < 1 {
+	if in.GoVersion == "" || in.Platform == "" || in.KernelPath == "" || in.GemmBlocking == "" || in.Threads < 1 {
 		t.Errorf("incomplete: %+v", in)
 	}
 }
@@ -40,8 +40,8 @@ func TestLinkStampWins(t *testing.T) {
 func TestStringAndJSON(t *testing.T) {
 	yes := true
 	in := Info{Module: "(devel)", Commit: "d2a9d69980c100615f2994bcb16ee68554a58654", CommitSource: "git at run time",
-		Modified: &yes, GoVersion: "go1.26.8", Platform: "linux/amd64", CPU: "Some CPU", KernelPath: "avx2", Threads: 2}
-	want := "brainreg (devel), commit d2a9d69980c1 (modified; git at run time), go1.26.8 linux/amd64; Some CPU; kernel path avx2; 2 threads"
+		Modified: &yes, GoVersion: "go1.26.8", Platform: "linux/amd64", CPU: "Some CPU", KernelPath: "avx2", GemmBlocking: "256,120,3072", Threads: 2}
+	want := "brainreg (devel), commit d2a9d69980c1 (modified; git at run time), go1.26.8 linux/amd64; Some CPU; kernel path avx2; gemm blocking 256,120,3072; 2 threads"
 	if s := in.String(); s != want {
 		t.Errorf("String() = %q\nwant       %q", s, want)
 	}
@@ -49,7 +49,7 @@ func TestStringAndJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{`"commit":"d2a9d69980c100615f2994bcb16ee68554a58654"`, `"modified":true`, `"kernel_path":"avx2"`, `"go_version":"go1.26.8"`} {
+	for _, k := range []string{`"commit":"d2a9d69980c100615f2994bcb16ee68554a58654"`, `"modified":true`, `"kernel_path":"avx2"`, `"go_version":"go1.26.8"`, `"gemm_blocking":"256,120,3072"`} {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("JSON %s lacks %s", b, k)
 		}
