@@ -191,38 +191,46 @@ func Ensemble(ctx context.Context, m Model, im Images, cfg EnsembleConfig, threa
 			return nil, err
 		}
 	}
+	// minimalNorm adapts a minimal-norm attack (per image the distance of
+	// its adversarial, +Inf where it found none, and the adversarials) to
+	// run: an image counts as found wherever the distance is finite.
+	minimalNorm := func(attack func(sub Images) ([]float64, []float32, error)) func(sub Images) ([]bool, []float32, error) {
+		return func(sub Images) ([]bool, []float32, error) {
+			dist, adv, err := attack(sub)
+			if err != nil {
+				return nil, nil, err
+			}
+			found := make([]bool, len(dist))
+			for k, v := range dist {
+				found[k] = !math.IsInf(v, 1)
+			}
+			return found, adv, nil
+		}
+	}
 	if cfg.FMN != nil {
-		_, err := run("fmn", true, func(sub Images) ([]bool, []float32, error) {
+		_, err := run("fmn", true, minimalNorm(func(sub Images) ([]float64, []float32, error) {
 			c := *cfg.FMN
 			c.Norm = cfg.Norm
 			r, err := FMN(ctx, m, sub, c, threads)
 			if err != nil {
 				return nil, nil, err
 			}
-			fooled := make([]bool, sub.Len())
-			for k, dist := range r.Dist {
-				fooled[k] = !math.IsInf(dist, 1)
-			}
-			return fooled, r.Adv, nil
-		})
+			return r.Dist, r.Adv, nil
+		}))
 		if err != nil {
 			return nil, err
 		}
 	}
 	if cfg.FAB != nil {
-		_, err := run(cfg.FAB.Name(), true, func(sub Images) ([]bool, []float32, error) {
+		_, err := run(cfg.FAB.Name(), true, minimalNorm(func(sub Images) ([]float64, []float32, error) {
 			c := *cfg.FAB
 			c.Norm = cfg.Norm
 			r, err := FAB(ctx, m, sub, c, threads)
 			if err != nil {
 				return nil, nil, err
 			}
-			fooled := make([]bool, sub.Len())
-			for k, dist := range r.Dist {
-				fooled[k] = !math.IsInf(dist, 1)
-			}
-			return fooled, r.Adv, nil
-		})
+			return r.Dist, r.Adv, nil
+		}))
 		if err != nil {
 			return nil, err
 		}
