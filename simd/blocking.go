@@ -146,17 +146,30 @@ const (
 //
 // notes lists what was assumed or capped, for GemmBlocking's description.
 func deriveBlocking(c cacheInfo, tiles []tile) (b blocking, notes []string) {
+	m := newCacheModel(c)
+	b, capped := m.blocking(tiles, m.modelKC(tiles))
+	return b, append(m.notes, capped...)
+}
+
+// cacheModel is what deriveBlocking believes of the caches: per level the
+// bytes one goroutine counts on and the ways, after the bounds of
+// cacheBounds, with notes on what it had to assume.
+type cacheModel struct {
+	share, ways [3]int
+	inclusiveL3 bool
+	notes       []string
+}
+
+func newCacheModel(c cacheInfo) cacheModel {
+	var m cacheModel
 	line := c.line
 	if line < 16 || line > 512 {
 		if c.line > 0 {
-			notes = append(notes, fmt.Sprintf("cache line %d B not plausible, assumed 64 B", c.line))
+			m.notes = append(m.notes, fmt.Sprintf("cache line %d B not plausible, assumed 64 B", c.line))
 		}
 		line = 64
 	}
 	levels := [3]cacheLevel{c.l1d, c.l2, c.l3}
-	var share [3]int // bytes of each level one goroutine counts on
-	var ways [3]int
-	var inclusiveL3 bool
 	for i, lv := range levels {
 		bd := cacheBounds[i]
 		size, w := lv.size, lv.ways
@@ -169,10 +182,10 @@ func deriveBlocking(c cacheInfo, tiles []tile) (b blocking, notes []string) {
 			if bd.perThread {
 				assumed += " per thread"
 			}
-			notes = append(notes, fmt.Sprintf("%s %s, assumed %s %d-way", bd.name, what, assumed, bd.ways))
-			share[i], ways[i] = bd.size, bd.ways
+			m.notes = append(m.notes, fmt.Sprintf("%s %s, assumed %s %d-way", bd.name, what, assumed, bd.ways))
+			m.share[i], m.ways[i] = bd.size, bd.ways
 			if i == 2 {
-				inclusiveL3 = true
+				m.inclusiveL3 = true
 			}
 			continue
 		}
@@ -181,7 +194,7 @@ func deriveBlocking(c cacheInfo, tiles []tile) (b blocking, notes []string) {
 			if w > 0 {
 				what = fmt.Sprintf("%d not plausible", w)
 			}
-			notes = append(notes, fmt.Sprintf("%s associativity %s, assumed %d-way", bd.name, what, bd.ways))
+			m.notes = append(m.notes, fmt.Sprintf("%s associativity %s, assumed %d-way", bd.name, what, bd.ways))
 			w = bd.ways
 		}
 		sh := 1
@@ -193,20 +206,22 @@ func deriveBlocking(c cacheInfo, tiles []tile) (b blocking, notes []string) {
 		case i == 2:
 			sh = max(c.cpus, 1)
 		}
-		share[i], ways[i] = size/sh, w
+		m.share[i], m.ways[i] = size/sh, w
 		if i == 2 {
-			inclusiveL3 = lv.inclusive || lv.ways <= 0
+			m.inclusiveL3 = lv.inclusive || lv.ways <= 0
 		}
 	}
-	way := func(i int) int { return max(share[i]/ways[i], 1) } // bytes of one way of the share
+	return m
+}
 
-	mrAll, nrAll, nrMax := 1, 1, 0
-	for _, t := range tiles {
-		mrAll, nrAll, nrMax = lcm(mrAll, t.mr), lcm(nrAll, t.nr), max(nrMax, t.nr)
-	}
+// way is the bytes of one way of level i's share.
+func (m cacheModel) way(i int) int { return max(m.share[i]/m.ways[i], 1) }
 
-	// L1: the ways for A and for B, ca + cb = W₁ − 1 (at least one each).
-	w1, avail := way(0), max(ways[0]-1, 2)
+// modelKC is the model's kc: the largest with the A and B micro-panels of
+// every tile in W₁ − 1 ways of L1 (at least one each), a multiple of
+// blockKCStep, at most blockMaxKC.
+func (m cacheModel) modelKC(tiles []tile) int {
+	w1, avail := m.way(0), max(m.ways[0]-1, 2)
 	kc := blockMaxKC
 	for _, t := range tiles {
 		best := 0
@@ -215,11 +230,24 @@ func deriveBlocking(c cacheInfo, tiles []tile) (b blocking, notes []string) {
 		}
 		kc = min(kc, best)
 	}
-	kc = max(blockKCStep, kc/blockKCStep*blockKCStep)
+	return roundKC(kc)
+}
+
+// roundKC rounds kc down to a multiple of blockKCStep within
+// blockKCStep…blockMaxKC.
+func roundKC(kc int) int { return min(max(blockKCStep, kc/blockKCStep*blockKCStep), blockMaxKC) }
+
+// blocking completes a kc into a blocking: mc and nc as the model gives
+// them for that depth, with notes where a cap applied.
+func (m cacheModel) blocking(tiles []tile, kc int) (b blocking, notes []string) {
+	mrAll, nrAll, nrMax := 1, 1, 0
+	for _, t := range tiles {
+		mrAll, nrAll, nrMax = lcm(mrAll, t.mr), lcm(nrAll, t.nr), max(nrMax, t.nr)
+	}
 
 	// L2: the A block beside one B micro-panel and a way for C.
-	w2 := way(1)
-	waysA := max(ways[1]-1-ceilDiv(kc*nrMax*4, w2), 1)
+	w2 := m.way(1)
+	waysA := max(m.ways[1]-1-ceilDiv(kc*nrMax*4, w2), 1)
 	mc := waysA * w2 / (kc * 4) / mrAll * mrAll
 	if lim := blockMaxMC / mrAll * mrAll; mc > lim {
 		notes = append(notes, fmt.Sprintf("mc capped at %d (the model gives %d)", lim, mc))
@@ -228,9 +256,9 @@ func deriveBlocking(c cacheInfo, tiles []tile) (b blocking, notes []string) {
 	mc = max(mc, mrAll)
 
 	// L3: the B block, beside the A block if L3 holds it too, and a way.
-	w3 := way(2)
-	waysB := ways[2] - 1
-	if inclusiveL3 {
+	w3 := m.way(2)
+	waysB := m.ways[2] - 1
+	if m.inclusiveL3 {
 		waysB -= ceilDiv(mc*kc*4, w3)
 	}
 	nc := max(waysB, 1) * w3 / (kc * 4) / nrAll * nrAll

@@ -34,6 +34,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
@@ -63,7 +64,7 @@ var errUsage = errors.New("usage")
 
 func main() {
 	register(&command{name: "version", summary: "print the build, the CPU features found and the kernel path",
-		run: func(context.Context, []string) error { fmt.Print(versionText()); return nil }})
+		run: func(context.Context, []string) error { setThreads(0); fmt.Print(versionText()); return nil }})
 	register(&command{name: "help", summary: "list the subcommands", run: func(context.Context, []string) error { usage(os.Stdout); return nil }})
 
 	args := os.Args[1:]
@@ -144,11 +145,45 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// setThreads applies -threads to the Go scheduler and the kernels.
+// setThreads applies -threads to the Go scheduler and the kernels, then
+// chooses Sgemm's blocking for that thread count (calibrateKernels).
 func setThreads(n int) {
 	if n > 0 {
 		runtime.GOMAXPROCS(n)
 		simd.SetThreads(n)
+	}
+	calibrateKernels()
+}
+
+var calibrated struct {
+	sync.Mutex
+	done map[string]bool // kernel path and thread count already calibrated
+}
+
+// calibrateKernels runs simd.Calibrate once per kernel path and thread
+// count: the blocking measured earlier on this kind of CPU (the user cache
+// directory's brainreg/calibration.json), or measured now for about a
+// second and kept there; $BRAINREG_CALIBRATE=off keeps the blocking the
+// cache model derives, and $BRAINREG_GEMM_BLOCKING forces one. A problem
+// with the cache is a warning: a usable blocking is always in force.
+func calibrateKernels() {
+	calibrated.Lock()
+	defer calibrated.Unlock()
+	key := fmt.Sprint(simd.Path(), "/", simd.Threads())
+	if calibrated.done[key] {
+		return
+	}
+	if calibrated.done == nil {
+		calibrated.done = map[string]bool{}
+	}
+	calibrated.done[key] = true
+	c, err := simd.Calibrate()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cifar_reg: warning: %v\n", err)
+	}
+	if c != nil && c.Source == "measured" {
+		fmt.Fprintf(os.Stderr, "cifar_reg: measured Sgemm's blocking for this CPU (once; kept for later runs): kc,mc,nc = %s (the cache model's %s)\n",
+			c.Chosen, c.Model)
 	}
 }
 

@@ -93,6 +93,12 @@ func main() {
 			}
 		}
 		simd.SetThreads(t)
+		// The blocking cifar_reg would use with t threads.
+		if _, err := simd.Calibrate(); err != nil {
+			fmt.Fprintln(os.Stderr, "gemmbench: warning:", err)
+		}
+		kc, mc, nc, _ := simd.GemmBlocking()
+		fmt.Printf("# %d threads: gemm blocking kc=%d mc=%d nc=%d\n", t, kc, mc, nc)
 		for _, s := range shapes {
 			g := measure(s, *reps)
 			r, ratio := "-", "-"
