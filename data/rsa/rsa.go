@@ -400,13 +400,43 @@ func Shuffle(s []float32, n int, seed uint64) (out []float32, perm []int) {
 		panic(fmt.Sprintf("rsa.Shuffle: %d values for %d×%d", len(s), n, n))
 	}
 	perm = rand.New(rand.NewPCG(seed, 0x5eed5eed)).Perm(n)
-	out = make([]float32, n*n)
+	return Permute(s, n, perm), perm
+}
+
+// ShuffleSeeds is Shuffle with the permutation drawn from two seeds: the
+// shuffled control of one classifier, seed the target's (simulation) seed
+// and stream the classifier's training seed, so that every training seed
+// is regularised towards its own permutation and the control's spread over
+// seeds includes the permutation's. Different (seed, stream) pairs seed
+// different generator states; one coincides with Shuffle's only for
+// stream = 0x5eed5eed ^ permStream, which no training seed is.
+func ShuffleSeeds(s []float32, n int, seed, stream uint64) (out []float32, perm []int) {
+	if len(s) != n*n {
+		panic(fmt.Sprintf("rsa.ShuffleSeeds: %d values for %d×%d", len(s), n, n))
+	}
+	perm = rand.New(rand.NewPCG(seed, stream^permStream)).Perm(n)
+	return Permute(s, n, perm), perm
+}
+
+// permStream separates ShuffleSeeds' generator states from Shuffle's
+// ("permseed").
+const permStream = 0x7065726d73656564
+
+// Permute returns the n×n matrix s with rows and columns permuted by perm
+// (a permutation of 0…n−1): out[i][j] = s[perm[i]][perm[j]].
+func Permute(s []float32, n int, perm []int) []float32 {
+	if len(s) != n*n || len(perm) != n {
+		panic(fmt.Sprintf("rsa.Permute: %d values and a permutation of %d for %d×%d", len(s), len(perm), n, n))
+	}
+	out := make([]float32, n*n)
 	for i, pi := range perm {
+		row := s[pi*n : (pi+1)*n]
+		dst := out[i*n : (i+1)*n]
 		for j, pj := range perm {
-			out[i*n+j] = s[pi*n+pj]
+			dst[j] = row[pj]
 		}
 	}
-	return out, perm
+	return out
 }
 
 // File names WriteTarget uses.

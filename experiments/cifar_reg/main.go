@@ -8,7 +8,7 @@
 //	cifar_reg [run] [flags]     the whole experiment: neural target, baseline and regularised models, robustness, report
 //	cifar_reg simulate          simulate mouse-V1 recordings of the neural stimulus images
 //	cifar_reg predictor         train one neural predictor (denoiser) per scan
-//	cifar_reg target            build the neural similarity target and its controls (raw, shuffled, noise-free)
+//	cifar_reg target            build the neural similarity target and its controls (raw, raw w-weighted, shuffled per seed, noise-free)
 //	cifar_reg train             train one classifier on grayscale CIFAR-10
 //	cifar_reg evaluate          the robustness evaluation of one trained model
 //	cifar_reg realdata          fit predictors on the real mouse V1 sets and report correlations

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestTinyTargetPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"target_vs_truth_r", "raw_vs_truth_r", "shuffled_vs_truth_r", "mean_predictor_test_correlation",
-		"mean_oracle_correlation", "fraction_of_oracle", "paper_reference"} {
+		"mean_oracle_correlation", "fraction_of_oracle", "paper_reference", "raw_weighted_vs_truth_r", "target_vs_raw_weighted_r"} {
 		if disk[k] == nil {
 			t.Errorf("summary.json: no %s", k)
 		}
@@ -62,7 +63,8 @@ func TestTinyTargetPipeline(t *testing.T) {
 	if sum.MeanTestCorr <= 0.02 || sum.MeanOracleCorr <= 0 {
 		t.Errorf("predictor test r %.3f, oracle r %.3f: the predictors learned nothing", sum.MeanTestCorr, sum.MeanOracleCorr)
 	}
-	for _, f := range []string{targetFile, filepath.Join(rawSubdir, targetFile), filepath.Join(shuffleSubdir, targetFile),
+	t.Logf("raw-weighted single trials vs truth r %.3f, vs the denoised target r %.3f", *sum.RawWeightedVsTruthR, *sum.TargetVsRawWeightedR)
+	for _, f := range []string{targetFile, filepath.Join(rawSubdir, targetFile), filepath.Join(rawWeightedSubdir, targetFile), filepath.Join(shuffleSubdir, targetFile),
 		filepath.Join(shuffleSubdir, "perm.npy"), filepath.Join(truthSubdir, targetFile), imagesFile, stimulusIndexFile} {
 		a, err := npy.ReadFile(filepath.Join(dir, f))
 		if err != nil {
@@ -89,6 +91,45 @@ func TestTinyTargetPipeline(t *testing.T) {
 	if dir2 != dir || *sum2.TargetVsTruthR != *sum.TargetVsTruthR || !info2.ModTime().Equal(info.ModTime()) {
 		t.Errorf("rerun gave %s (r %v), first run %s (r %v)", dir2, *sum2.TargetVsTruthR, dir, *sum.TargetVsTruthR)
 	}
+	// A finished directory from before the raw-weighted control gets it on
+	// reuse, bit for bit as a fresh target stage writes it, and its
+	// correlations in summary.json.
+	rwPath := filepath.Join(dir, rawWeightedSubdir, targetFile)
+	fresh, err := npy.ReadFile(rwPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Dir(rwPath)); err != nil {
+		t.Fatal(err)
+	}
+	var old map[string]any
+	if err := runio.ReadJSON(filepath.Join(dir, "summary.json"), &old); err != nil {
+		t.Fatal(err)
+	}
+	delete(old, "raw_weighted_vs_truth_r")
+	delete(old, "target_vs_raw_weighted_r")
+	if err := runio.WriteJSON(filepath.Join(dir, "summary.json"), old); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	_, sumC, err := buildTarget(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := npy.ReadFile(rwPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "target: reusing") || !strings.Contains(log.String(), "adding the raw-weighted control") ||
+		!slices.Equal(back.Float32(), fresh.Float32()) || sumC.RawWeightedVsTruthR == nil || *sumC.RawWeightedVsTruthR != *sum.RawWeightedVsTruthR ||
+		*sumC.TargetVsRawWeightedR != *sum.TargetVsRawWeightedR {
+		t.Errorf("completing the raw-weighted control: same matrix %v, r %v; log:\n%s", slices.Equal(back.Float32(), fresh.Float32()), sumC.RawWeightedVsTruthR, log.String())
+	}
+	var disk2 map[string]any
+	if err := runio.ReadJSON(filepath.Join(dir, "summary.json"), &disk2); err != nil || disk2["raw_weighted_vs_truth_r"] == nil {
+		t.Errorf("summary.json after completing: %v, raw_weighted_vs_truth_r %v", err, disk2["raw_weighted_vs_truth_r"])
+	}
+
 	// An interrupted predictor stage (scan0 finished, scan1 not) resumes
 	// at scan1, and the retrained scan gives the same target bit for bit.
 	pred, err := filepath.Glob(filepath.Join(out, "predictor-*"))

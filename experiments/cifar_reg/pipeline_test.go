@@ -9,10 +9,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/brainreg/brainreg/experiments/internal/runio"
 )
 
 // TestSmokePipeline runs the whole experiment at the smoke preset: target,
@@ -71,7 +74,7 @@ func TestSmokePipeline(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range allKinds {
+	for _, k := range cfg.Kinds {
 		if !kinds[k] {
 			t.Fatalf("results.json lacks model kind %s (has %v)", k, kinds)
 		}
@@ -99,5 +102,49 @@ func TestSmokePipeline(t *testing.T) {
 	// seconds); reused evaluations are not stages run again.
 	if !strings.Contains(log.String(), "(train neural α=20 seed 0); ") || strings.Contains(log.String(), "(evaluate ") {
 		t.Errorf("the rerun's stage lines:\n%s", log.String())
+	}
+
+	// The confound controls (not in the smoke preset) train on the same
+	// target: baseline-pairs with the pairs and no penalty, raw-weighted,
+	// and a shuffled target per seed (seed 0's already trained above).
+	cc := cfg
+	cc.Kinds, cc.Seeds = []string{kindBaselinePairs, kindRawWeighted, kindShuffled}, 2
+	log.Reset()
+	if err := trainAll(context.Background(), cc, out, "", cifarOptions(t), &log); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	configs, _ := filepath.Glob(filepath.Join(out, "train-*", "config.json"))
+	var pairsOnly, perSeed int
+	for _, path := range configs {
+		var tc struct {
+			Seed uint64
+			Reg  *struct {
+				Alpha     float64
+				Target    string
+				PairsOnly bool `json:"pairs_only"`
+			}
+		}
+		if err := runio.ReadJSON(path, &tc); err != nil {
+			t.Fatal(err)
+		}
+		if tc.Reg == nil {
+			continue
+		}
+		if tc.Reg.PairsOnly {
+			pairsOnly++
+			m, _ := os.ReadFile(filepath.Join(filepath.Dir(path), "metrics.jsonl"))
+			if tc.Reg.Alpha != 0 || strings.Contains(string(m), "sim_loss") || len(m) == 0 {
+				t.Errorf("%s: pairs only at α %g, metrics %s", path, tc.Reg.Alpha, m)
+			}
+		}
+		if strings.HasPrefix(tc.Reg.Target, "shuffled:") {
+			perSeed++
+			if !strings.HasSuffix(tc.Reg.Target, fmt.Sprintf("/shuffled/seed-%d", tc.Seed)) {
+				t.Errorf("%s: shuffled target %q for training seed %d", path, tc.Reg.Target, tc.Seed)
+			}
+		}
+	}
+	if pairsOnly != 2 || perSeed != 2 || strings.Count(log.String(), "train epoch 1/1") < 5 {
+		t.Errorf("%d pairs-only and %d shuffled trainings, want 2 and 2; log:\n%s", pairsOnly, perSeed, log.String())
 	}
 }

@@ -345,13 +345,18 @@ func splitKey(k string) (string, string) {
 	return k, ""
 }
 
-// comparedPairs are the neural groups against the baseline and against
-// every control trained at the same α.
+// comparedPairs are the neural groups against the α = 0 controls (the
+// baseline, and the baseline with pairs, whose batch norm sees the pair
+// images as the neural model's does) and against every control trained at
+// the same α.
 func comparedPairs(gs []*group) [][2]*group {
-	var base *group
-	for _, g := range gs {
-		if g.kind == kindBaseline {
-			base = g
+	// The α = 0 controls: the baseline, then the baseline with pairs.
+	var zero []*group
+	for _, k := range []string{kindBaseline, kindBaselinePairs} {
+		for _, g := range gs {
+			if g.kind == k {
+				zero = append(zero, g)
+			}
 		}
 	}
 	var out [][2]*group
@@ -359,11 +364,11 @@ func comparedPairs(gs []*group) [][2]*group {
 		if n.kind != kindNeural {
 			continue
 		}
-		if base != nil {
-			out = append(out, [2]*group{n, base})
+		for _, z := range zero {
+			out = append(out, [2]*group{n, z})
 		}
 		for _, g := range gs {
-			if g.kind != kindNeural && g.kind != kindBaseline && g.alpha == n.alpha {
+			if g.kind != kindNeural && g.kind != kindBaseline && g.kind != kindBaselinePairs && g.alpha == n.alpha {
 				out = append(out, [2]*group{n, g})
 			}
 		}

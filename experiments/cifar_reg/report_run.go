@@ -34,7 +34,7 @@ func groupRuns(runs []*modelRun) []*group {
 	byName := map[string]*group{}
 	for _, r := range runs {
 		name := r.Kind
-		if r.Kind != kindBaseline {
+		if !alphaFree(r.Kind) { // the baseline and baseline-pairs: α = 0, no label
 			name = fmt.Sprintf("%s α=%g", r.Kind, r.Alpha)
 		}
 		g := byName[name]

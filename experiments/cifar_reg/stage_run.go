@@ -40,14 +40,43 @@ func init() {
 // Model kinds, trained identically except for the similarity target.
 const (
 	kindBaseline = "baseline" // no regulariser (α = 0)
-	kindNeural   = "neural"   // the denoised neural target
-	kindShuffled = "shuffled" // the neural target with image identities permuted
-	kindRaw      = "raw"      // similarity of raw single-trial responses
-	kindOther    = "other"    // similarity of another trained network's features
-	kindTruth    = "truth"    // noise-free responses (simulations only): the most a denoiser could give
+	// kindBaselinePairs is the baseline (α = 0, no penalty gradient) with
+	// the stimulus pairs appended to every training batch exactly as for
+	// the regularised kinds (trainer.RegConfig.PairsOnly): the same pair
+	// draws as the neural model of the same seed, so its batch norm sees
+	// the same Batch + 2·Pairs images per step (96 for batch 64 and 16
+	// pairs). It separates the penalty's effect from that of the appended
+	// images. Like the baseline it is trained once per seed, whatever the
+	// α sweep (units).
+	kindBaselinePairs = "baseline-pairs"
+	kindNeural        = "neural" // the denoised neural target
+	// kindShuffled is the neural target with image identities permuted:
+	// a permutation of its own for every training seed, drawn from (the
+	// target's shuffle seed, the training seed) (shuffleSeedSubdir).
+	kindShuffled = "shuffled"
+	kindRaw      = "raw" // similarity of raw single-trial responses
+	// kindRawWeighted is the similarity of the raw single-trial responses
+	// with the neural target's per-neuron weights w_a·max(v_a, 0): its only
+	// difference from the neural target is the denoising
+	// (rawWeightedSubdir).
+	kindRawWeighted = "raw-weighted"
+	kindOther       = "other" // similarity of another trained network's features
+	kindTruth       = "truth" // noise-free responses (simulations only): the most a denoiser could give
 )
 
-var allKinds = []string{kindBaseline, kindNeural, kindShuffled, kindRaw, kindOther, kindTruth}
+// allKinds is every model kind, in the order units lists them; the paper
+// preset trains them all.
+var allKinds = []string{kindBaseline, kindBaselinePairs, kindNeural, kindShuffled, kindRaw, kindRawWeighted, kindOther, kindTruth}
+
+// quickKinds are the smoke and quick presets' kinds: all but the two
+// confound controls (baseline-pairs, raw-weighted), which would add two
+// trainings per seed and α to the quick preset's hour; -models selects
+// them there.
+var quickKinds = []string{kindBaseline, kindNeural, kindShuffled, kindRaw, kindOther, kindTruth}
+
+// alphaFree reports whether a kind has no penalty, so that an α sweep
+// trains it once per seed at α = 0: the baseline and its pairs control.
+func alphaFree(kind string) bool { return kind == kindBaseline || kind == kindBaselinePairs }
 
 // pipelineConfig is one experiment.
 type pipelineConfig struct {
@@ -71,7 +100,7 @@ func pipelinePreset(name string) (pipelineConfig, error) {
 	var c pipelineConfig
 	var err error
 	c.Preset = name
-	c.Kinds = allKinds
+	c.Kinds = slices.Clone(quickKinds)
 	c.Alphas, c.Pairs = []float64{20}, 16
 	c.OtherModel, c.OtherSeed, c.OtherPlace = "small", 1001, 2
 	switch name {
@@ -91,6 +120,7 @@ func pipelinePreset(name string) (pipelineConfig, error) {
 		c.Robust = robust.Quick()
 	case "paper":
 		c.TargetPreset, c.Seeds = "paper", 5
+		c.Kinds = slices.Clone(allKinds)
 		c.Train, _ = trainer.Preset("paper")
 		c.OtherModel = "resnet18"
 		c.Robust = robust.Paper()
@@ -127,13 +157,16 @@ type runFlags struct {
 	data                                        cifar.Options
 }
 
+var modelsUsage = "comma-separated model kinds, of " + strings.Join(allKinds, ",") +
+	" (default: the preset's: smoke and quick all but baseline-pairs and raw-weighted, paper all)"
+
 func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f := &runFlags{
 		preset:  fs.String("preset", "quick", "smoke (CI, minutes), quick (default, about an hour here) or paper (ResNet-18, 40 epochs, 5 seeds)"),
 		out:     fs.String("out", "runs", "directory for stage outputs and the report"),
 		neural:  fs.String("neural", "", "recordings directory (manifest.json) to use instead of simulating mouse V1"),
 		alphas:  fs.String("alpha", "", "comma-separated penalty weights to sweep (default: the preset's, 20)"),
-		kinds:   fs.String("models", "", "comma-separated model kinds (default: "+strings.Join(allKinds, ",")+")"),
+		kinds:   fs.String("models", "", modelsUsage),
 		seeds:   fs.Int("seeds", 0, "training seeds per model (default: the preset's)"),
 		epochs:  fs.Int("epochs", 0, "training epochs (default: the preset's)"),
 		threads: fs.Int("threads", 0, "goroutines for the kernels (default: all cores, or SLURM_CPUS_PER_TASK)"),
@@ -263,7 +296,11 @@ func trainAll(ctx context.Context, cfg pipelineConfig, out, neuralDir string, da
 		}
 		fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", u.Kind, u.Alpha, tc.Seed, dir)
 		p.plan.Begin(trainStage(u))
-		_, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]})
+		sim, err := p.simFor(u)
+		if err != nil {
+			return err
+		}
+		_, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: sim})
 		if err != nil {
 			return fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 		}
@@ -314,10 +351,14 @@ func evaluateStage(u unit) string {
 }
 
 // trainKind groups trainings that cost the same per epoch: the model, and
-// whether the similarity penalty is computed.
+// whether the similarity penalty is computed or (baseline-pairs) only the
+// pairs appended.
 func trainKind(cfg pipelineConfig, u unit) string {
-	if u.Kind == kindBaseline {
+	switch u.Kind {
+	case kindBaseline:
 		return "train " + cfg.Train.Model
+	case kindBaselinePairs:
+		return "train " + cfg.Train.Model + " with the pairs"
 	}
 	return "train " + cfg.Train.Model + " with the penalty"
 }
@@ -330,8 +371,13 @@ type prepared struct {
 	data      *cifar.Data
 	targetDir string
 	tsum      *targetSummary
-	sims      map[string]*trainer.SimilarityData // by model kind
-	targetIDs map[string]string                  // identity of each kind's target, for the run hash
+	// The targets by simKey: loaded in prepare, except the per-seed
+	// shuffled ones, which simFor loads when a unit needs one (keeping
+	// one at a time: each is images² floats).
+	sims      map[string]*trainer.SimilarityData
+	targetIDs map[string]string // identity of each target by simKey, for the run hash
+	stimuli   []float32         // [images][32][32]: the stimulus of every target row
+	images    int               // rows of the targets
 	test      attack.Images
 	transfer  []robust.TransferSet // made on the first baseline model
 	plan      *progress.Plan       // the run's stages for progress lines; nil for a sweep's jobs
@@ -367,24 +413,8 @@ func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, 
 	if err != nil {
 		return nil, err
 	}
-	subdirs := map[string]string{kindNeural: "", kindShuffled: shuffleSubdir, kindRaw: rawSubdir}
-	if p.tsum.Simulated {
-		subdirs[kindTruth] = truthSubdir
-	}
-	for kind, sub := range subdirs {
-		if !contains(cfg.Kinds, kind) {
-			continue
-		}
-		path := filepath.Join(p.targetDir, sub, rsa.TargetFile)
-		a, err := npy.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != n {
-			return nil, fmt.Errorf("%s: shape %v, want (%d, %d)", path, a.Shape, n, n)
-		}
-		p.sims[kind] = &trainer.SimilarityData{Stimuli: stimuli, Target: a.Float32(), N: n}
-		p.targetIDs[kind] = kind + ":" + filepath.Base(p.targetDir)
+	if err := p.loadTargets(stimuli, n); err != nil {
+		return nil, err
 	}
 
 	// 2. The "other network": a separately trained classifier whose feature
@@ -415,6 +445,161 @@ func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, 
 		}
 	}
 	return p, nil
+}
+
+// simKey is a unit's key in prepared.sims and targetIDs: its kind, or for
+// the shuffled control the subdirectory of its training seed's permutation
+// (shuffleSeedSubdir).
+func (p *prepared) simKey(u unit) string {
+	if u.Kind == kindShuffled {
+		return shuffleSeedSubdir(p.cfg.Train.Seed + uint64(u.Seed))
+	}
+	return u.Kind
+}
+
+// loadTargets loads the targets that cfg.Kinds train towards from the
+// target stage's directory (stimuli: [n][32][32], the image of every row)
+// and records their identities: each kind's KIND:<target dir>; for
+// baseline-pairs the neural target's stimuli and N (its pairs are the
+// neural model's; the matrix is not used) as pairs:<target dir>; for the
+// shuffled control, one permutation per training seed k, written beside
+// the target when missing (ensureShuffled) and identified as
+// shuffled:<target dir>/shuffled/seed-<k>, loaded later by simFor.
+func (p *prepared) loadTargets(stimuli []float32, n int) error {
+	p.stimuli, p.images = stimuli, n
+	kinds := p.cfg.Kinds
+	base := filepath.Base(p.targetDir)
+	subdirs := map[string]string{kindNeural: "", kindRaw: rawSubdir, kindRawWeighted: rawWeightedSubdir}
+	if p.tsum.Simulated {
+		subdirs[kindTruth] = truthSubdir
+	}
+	load := func(kind string) error {
+		s, err := readTarget(filepath.Join(p.targetDir, subdirs[kind], rsa.TargetFile), n)
+		if err != nil {
+			return err
+		}
+		p.sims[kind] = &trainer.SimilarityData{Stimuli: stimuli, Target: s, N: n}
+		p.targetIDs[kind] = kind + ":" + base
+		return nil
+	}
+	for _, kind := range []string{kindNeural, kindRaw, kindRawWeighted, kindTruth} {
+		_, ok := subdirs[kind]
+		if !ok || !(contains(kinds, kind) || kind == kindNeural && contains(kinds, kindBaselinePairs)) {
+			continue
+		}
+		if err := load(kind); err != nil {
+			return err
+		}
+	}
+	if contains(kinds, kindBaselinePairs) {
+		p.sims[kindBaselinePairs] = p.sims[kindNeural]
+		p.targetIDs[kindBaselinePairs] = "pairs:" + base
+	}
+	if contains(kinds, kindShuffled) {
+		seed, err := targetShuffleSeed(p.targetDir)
+		if err != nil {
+			return err
+		}
+		den := func() ([]float32, error) { // read only if a permutation is missing
+			if p.sims[kindNeural] == nil {
+				if err := load(kindNeural); err != nil {
+					return nil, err
+				}
+			}
+			return p.sims[kindNeural].Target, nil
+		}
+		for s := range p.cfg.Seeds {
+			sub, err := ensureShuffled(p.targetDir, den, n, seed, p.cfg.Train.Seed+uint64(s))
+			if err != nil {
+				return err
+			}
+			p.targetIDs[sub] = "shuffled:" + base + "/" + filepath.ToSlash(sub)
+		}
+	}
+	if !contains(kinds, kindNeural) {
+		delete(p.sims, kindNeural) // loaded for the pairs or the shuffles only
+		delete(p.targetIDs, kindNeural)
+	}
+	return nil
+}
+
+// readTarget reads an n×n similarity matrix, naming the file on error.
+func readTarget(path string, n int) ([]float32, error) {
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != n {
+		return nil, fmt.Errorf("%s: shape %v, want (%d, %d)", path, a.Shape, n, n)
+	}
+	return a.Float32(), nil
+}
+
+// targetShuffleSeed is the shuffle seed of the target stage in dir, as its
+// config.json records it (targetConfig.ShuffleSeed, the simulation seed).
+func targetShuffleSeed(dir string) (uint64, error) {
+	var c targetConfig
+	path := filepath.Join(dir, "config.json")
+	if err := runio.ReadJSON(path, &c); err != nil {
+		return 0, fmt.Errorf("the shuffled control's seed: %w", err)
+	}
+	if c.Stage != "target" {
+		return 0, fmt.Errorf("%s: stage %q, want the target stage's configuration", path, c.Stage)
+	}
+	return c.ShuffleSeed, nil
+}
+
+// ensureShuffled makes sure the target stage's directory holds the
+// shuffled control of training seed k in shuffleSeedSubdir(k): the
+// denoised target (n×n, from den, called only when the files are
+// missing) with rows and columns permuted by rsa.ShuffleSeeds(…, seed, k),
+// as target.npy, and the permutation as perm.npy. Files already there are
+// kept; a pair cut short (one file missing) is written again, atomically
+// and identically, so concurrent runs may race. It returns the
+// subdirectory.
+func ensureShuffled(targetDir string, den func() ([]float32, error), n int, seed, k uint64) (string, error) {
+	sub := shuffleSeedSubdir(k)
+	d := filepath.Join(targetDir, sub)
+	if fileExists(filepath.Join(d, rsa.TargetFile)) && fileExists(filepath.Join(d, rsa.PermFile)) {
+		return sub, nil
+	}
+	target, err := den()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", err
+	}
+	s, perm := rsa.ShuffleSeeds(target, n, seed, k)
+	if err := rsa.WriteTarget(d, s, n, perm); err != nil {
+		return "", err
+	}
+	return sub, nil
+}
+
+// simFor returns the target of a unit's training: nil for the baseline;
+// for the shuffled control its training seed's, loaded on first use
+// (dropping the one loaded before, so at most one is held).
+func (p *prepared) simFor(u unit) (*trainer.SimilarityData, error) {
+	key := p.simKey(u)
+	if d := p.sims[key]; d != nil || u.Kind != kindShuffled {
+		return d, nil
+	}
+	if _, ok := p.targetIDs[key]; !ok {
+		return nil, fmt.Errorf("shuffled seed %d: no permutation was prepared (%d seeds, kinds %s)", u.Seed, p.cfg.Seeds, strings.Join(p.cfg.Kinds, ","))
+	}
+	for k := range p.sims {
+		if strings.HasPrefix(k, shuffleSubdir+string(filepath.Separator)) {
+			delete(p.sims, k)
+		}
+	}
+	s, err := readTarget(filepath.Join(p.targetDir, key, rsa.TargetFile), p.images)
+	if err != nil {
+		return nil, err
+	}
+	d := &trainer.SimilarityData{Stimuli: p.stimuli, Target: s, N: p.images}
+	p.sims[key] = d
+	return d, nil
 }
 
 // makeTransfer trains (or reuses) the first baseline model and makes the
@@ -454,13 +639,15 @@ type unit struct {
 }
 
 // units lists the experiment's models in a fixed order (the index of a
-// cluster's array task). The truth kind is listed but skipped on real
-// recordings.
+// cluster's array task): per kind, per α, per seed. The baseline and
+// baseline-pairs (alphaFree) are α = 0 controls, listed once per seed at
+// α = 0 whatever the α sweep; every other kind at every α. The truth kind
+// is listed but skipped on real recordings.
 func units(cfg pipelineConfig) []unit {
 	var us []unit
 	for _, kind := range cfg.Kinds {
 		alphas := cfg.Alphas
-		if kind == kindBaseline {
+		if alphaFree(kind) {
 			alphas = []float64{0}
 		}
 		for _, a := range alphas {
@@ -472,12 +659,22 @@ func units(cfg pipelineConfig) []unit {
 	return us
 }
 
-// trainConfig is the training configuration of a unit.
+// trainConfig is the training configuration of a unit: the baseline's with
+// the training seed Train.Seed + u.Seed and, but for the baseline, the
+// regulariser towards the unit's target (its identity in Reg.Target). The
+// baseline-pairs control has Reg with α = 0 and PairsOnly (no Eps or
+// Momentum: it computes no penalty), Reg.Target naming the stimulus set;
+// the shuffled control's Reg.Target names its per-seed permutation's
+// subdirectory.
 func (p *prepared) trainConfig(u unit) trainer.Config {
 	tc := p.cfg.Train
 	tc.Seed += uint64(u.Seed)
-	if u.Kind != kindBaseline {
-		tc.Reg = trainer.DefaultReg(p.targetIDs[u.Kind])
+	switch u.Kind {
+	case kindBaseline:
+	case kindBaselinePairs:
+		tc.Reg = &trainer.RegConfig{Pairs: p.cfg.Pairs, Target: p.targetIDs[kindBaselinePairs], PairsOnly: true}
+	default:
+		tc.Reg = trainer.DefaultReg(p.targetIDs[p.simKey(u)])
 		tc.Reg.Alpha, tc.Reg.Pairs = u.Alpha, p.cfg.Pairs
 	}
 	return tc
@@ -508,7 +705,11 @@ func runUnit(ctx context.Context, p *prepared, u unit, log io.Writer) (*modelRun
 	}
 	fmt.Fprintf(log, "%s α=%g seed %d: training in %s\n", u.Kind, u.Alpha, tc.Seed, dir)
 	p.plan.Begin(trainStage(u))
-	m, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: p.sims[u.Kind]})
+	sim, err := p.simFor(u)
+	if err != nil {
+		return nil, err
+	}
+	m, res, err := trainer.Train(ctx, tc, p.data, dir, trainer.Options{Log: log, Similarity: sim})
 	if err != nil {
 		return nil, fmt.Errorf("%s α=%g seed %d: %w", u.Kind, u.Alpha, tc.Seed, err)
 	}
@@ -568,7 +769,8 @@ func finishedUnit(p *prepared, u unit) (*modelRun, error) {
 	if err != nil || !runio.Done(rdir) {
 		return nil, err
 	}
-	_, res, err := trainer.Train(context.Background(), tc, p.data, dir, trainer.Options{Log: io.Discard, Similarity: p.sims[u.Kind]})
+	// A finished training directory returns its model without the target.
+	_, res, err := trainer.Train(context.Background(), tc, p.data, dir, trainer.Options{Log: io.Discard})
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "target", summary: "build the neural similarity target (denoised) and its controls (raw, shuffled, noise-free)", run: runTarget})
+	register(&command{name: "target", summary: "build the neural similarity target (denoised) and its controls (raw, raw-weighted, shuffled, noise-free)", run: runTarget})
 }
 
 // targetConfig is what the target stage's directory is keyed by.
@@ -59,13 +59,31 @@ const precisionUsage = "arithmetic of the similarity products R·Rᵀ: fp32, or 
 // (images, images) over the single-shown images, rows in image order
 // (imagesFile gives the recordings' image index of each row).
 const (
-	targetFile    = rsa.TargetFile // the denoised target, in the stage directory
-	rawSubdir     = "raw"          // raw/target.npy: single-trial responses (control)
-	shuffleSubdir = "shuffled"     // shuffled/target.npy and perm.npy (control)
-	truthSubdir   = "truth"        // truth/target.npy: noise-free responses (simulations)
-	imagesFile    = "images.npy"   // int64: the recordings' image index of each row
+	targetFile = rsa.TargetFile // the denoised target, in the stage directory
+	rawSubdir  = "raw"          // raw/target.npy: single-trial responses (control)
+	// raw-weighted/target.npy: the single-trial responses with the denoised
+	// target's per-neuron weights w_a·max(v_a, 0) (control: differs from
+	// the target only by the denoising). Directories finished before it
+	// existed get it on their next reuse (completeTarget).
+	rawWeightedSubdir = "raw-weighted"
+	// shuffled/target.npy and perm.npy: the denoised target permuted from
+	// the shuffle seed alone (the summary's shuffled_vs_truth_r). The
+	// shuffled models train towards shuffled/seed-<k>/ instead
+	// (shuffleSeedSubdir), one permutation per training seed k.
+	shuffleSubdir = "shuffled"
+	truthSubdir   = "truth"      // truth/target.npy: noise-free responses (simulations)
+	imagesFile    = "images.npy" // int64: the recordings' image index of each row
 	// cifar_index.npy (simulations): the CIFAR-10 training index of each row.
 )
+
+// shuffleSeedSubdir is the subdirectory of the target stage holding the
+// shuffled control of training seed k: target.npy (float32, images×images)
+// and perm.npy (int64, images), drawn by rsa.ShuffleSeeds from (the target
+// stage's ShuffleSeed, k). Written beside the target by the run that
+// first needs it (ensureShuffled), since training seeds are the run's.
+func shuffleSeedSubdir(k uint64) string {
+	return filepath.Join(shuffleSubdir, fmt.Sprintf("seed-%d", k))
+}
 
 const targetRule = "r̂_ia = w_a·max(v_a, 0)·prediction_ia; w_a = σ_a/η_a from the oracle repeats, v_a = the predictor's single-trial test correlation; centre each neuron over the single images, unit-normalise each image, S = R·Rᵀ, mean over scans"
 
@@ -82,6 +100,10 @@ type targetSummary struct {
 	RawVsTruthR      *float64 `json:"raw_vs_truth_r"`      // single trials vs noise-free
 	ShuffledVsTruthR *float64 `json:"shuffled_vs_truth_r"` // control: about 0
 	TargetVsRawR     float64  `json:"target_vs_raw_r"`
+	// The raw-weighted control (absent from summaries written before it):
+	// against the noise-free target (simulations) and the denoised one.
+	RawWeightedVsTruthR  *float64 `json:"raw_weighted_vs_truth_r,omitempty"`
+	TargetVsRawWeightedR *float64 `json:"target_vs_raw_weighted_r,omitempty"`
 
 	// On the oracle images, as the paper's comparison: similarity of the
 	// (weighted) predictions vs similarity of the repeat means, and of a
@@ -136,6 +158,9 @@ func buildTarget(ctx context.Context, o *neuralOptions) (string, *targetSummary,
 		if sum.SimilarityPrecision == "" {
 			sum.SimilarityPrecision = rsa.FP32.String() // written before the option existed
 		}
+		if err := completeTarget(ctx, o, dir, recDir, predDir, &sum); err != nil {
+			return "", nil, err
+		}
 		return dir, &sum, nil
 	}
 	start := time.Now()
@@ -146,7 +171,7 @@ func buildTarget(ctx context.Context, o *neuralOptions) (string, *targetSummary,
 	sum = targetSummary{Dir: dir, Simulated: simulated, Scans: len(man.Scans), PaperReference: paperReference, Rule: targetRule,
 		SimilarityPrecision: o.Similarity.String()}
 	var single []int
-	var den, raw, truth *rsa.Mean
+	var den, raw, rawW, truth *rsa.Mean
 	bar := progress.New(o.log(), "target", "scans", len(man.Scans), 10*time.Second)
 	for k, name := range man.Scans {
 		s, err := neural.ReadScan(filepath.Join(recDir, name))
@@ -159,12 +184,12 @@ func buildTarget(ctx context.Context, o *neuralOptions) (string, *targetSummary,
 			if n < 3 {
 				return "", nil, fmt.Errorf("%s: %d single-shown images, want at least 3 for a similarity target", recDir, n)
 			}
-			den, raw = rsa.NewMeanPrecision(n, o.Similarity), rsa.NewMeanPrecision(n, o.Similarity)
+			den, raw, rawW = rsa.NewMeanPrecision(n, o.Similarity), rsa.NewMeanPrecision(n, o.Similarity), rsa.NewMeanPrecision(n, o.Similarity)
 			if s.Truth != nil {
 				truth = rsa.NewMeanPrecision(n, o.Similarity)
 			}
 		}
-		st, err := addScan(s, man.OracleImages, single, predDir, den, raw, truth)
+		st, err := addScan(s, man.OracleImages, single, predDir, den, raw, rawW, truth)
 		if err != nil {
 			return "", nil, err
 		}
@@ -184,18 +209,22 @@ func buildTarget(ctx context.Context, o *neuralOptions) (string, *targetSummary,
 	}
 	n := len(single)
 	sum.Images = n
-	sDen, sRaw := den.Result(), raw.Result()
+	sDen, sRaw, sRawW := den.Result(), raw.Result(), rawW.Result()
 	sShuf, perm := rsa.Shuffle(sDen, n, p.Sim.Seed)
 	sum.TargetVsRawR = rsa.OffDiagonalR(sDen, sRaw, n)
+	rw := rsa.OffDiagonalR(sDen, sRawW, n)
+	sum.TargetVsRawWeightedR = &rw
 	writes := []struct {
 		sub  string
 		s    []float32
 		perm []int
-	}{{"", sDen, nil}, {rawSubdir, sRaw, nil}, {shuffleSubdir, sShuf, perm}}
+	}{{"", sDen, nil}, {rawSubdir, sRaw, nil}, {rawWeightedSubdir, sRawW, nil}, {shuffleSubdir, sShuf, perm}}
 	if truth != nil {
 		sTruth := truth.Result()
 		r1, r2, r3 := rsa.OffDiagonalR(sDen, sTruth, n), rsa.OffDiagonalR(sRaw, sTruth, n), rsa.OffDiagonalR(sShuf, sTruth, n)
 		sum.TargetVsTruthR, sum.RawVsTruthR, sum.ShuffledVsTruthR = &r1, &r2, &r3
+		r4 := rsa.OffDiagonalR(sRawW, sTruth, n)
+		sum.RawWeightedVsTruthR = &r4
 		writes = append(writes, struct {
 			sub  string
 			s    []float32
@@ -271,37 +300,79 @@ type scanStats struct {
 	meanW                      float64
 }
 
-// addScan adds one scan's similarity matrices to the accumulators: the
-// denoised one from its predictions (predictor stage), the raw one from its
-// single trials (the mean where an image was shown more than once) and,
-// for a simulation, the noise-free one. It also compares, on the oracle
-// images, the predictions' and a single trial's similarity with that of
-// the repeat means.
-func addScan(s *neural.Scan, oracle, single []int, predDir string, den, raw, truth *rsa.Mean) (*scanStats, error) {
-	st := &scanStats{}
-	if err := runio.ReadJSON(filepath.Join(predDir, s.Name+metricsSuffix), &st.m); err != nil {
+// scanWeights are what one scan's targets are weighted by: the
+// predictor's report (predDir), the oracle repeats (repeats×oracle×neurons)
+// and the per-neuron weights of the denoised target, both [neurons]:
+// w_a = σ_a/η_a, the reliability from the repeats, and v_a = max(the
+// predictor's single-trial test correlation, 0) (an anti-correlated
+// prediction is noise, not signal). The raw-weighted control uses the
+// same w and v.
+type scanWeights struct {
+	m       scanMetrics
+	rep     []float32
+	repeats int
+	w, v    []float64
+}
+
+func readScanWeights(s *neural.Scan, oracle []int, predDir string) (*scanWeights, error) {
+	sw := &scanWeights{}
+	mPath := filepath.Join(predDir, s.Name+metricsSuffix)
+	if err := runio.ReadJSON(mPath, &sw.m); err != nil {
 		return nil, err
 	}
+	N := s.Neurons
+	if len(sw.m.TestCorr) != N {
+		return nil, fmt.Errorf("%s: %d test correlations for %d neurons: the predictor report of another recording?", mPath, len(sw.m.TestCorr), N)
+	}
+	var err error
+	if sw.rep, sw.repeats, err = s.Repeats(oracle); err != nil {
+		return nil, err
+	}
+	sw.w, _, _ = rsa.Reliability(sw.rep, sw.repeats, len(oracle), N)
+	sw.v = make([]float64, N)
+	for i, c := range sw.m.TestCorr {
+		sw.v[i] = max(c, 0)
+	}
+	return sw, nil
+}
+
+// weightedResponses returns the responses (images×neurons each) one scan
+// adds to the denoised target and to the raw-weighted control: its
+// predictions pred and its raw single-trial responses raw, each neuron a
+// scaled by the same w_a·v_a (rsa.Weighted), so that the two differ only in
+// what is weighted: denoised or raw responses. With every weight 1 the
+// raw-weighted responses are raw itself.
+func weightedResponses(pred, raw []float32, images, neurons int, w, v []float64) (den, rawW []float32) {
+	return rsa.Weighted(pred, images, neurons, w, v), rsa.Weighted(raw, images, neurons, w, v)
+}
+
+// addScan adds one scan's similarity matrices to the accumulators: the
+// denoised one from its predictions (predictor stage), the raw one from its
+// single trials (the mean where an image was shown more than once), the
+// raw-weighted one from the same single trials with the denoised one's
+// weights and, for a simulation, the noise-free one. It also compares, on
+// the oracle images, the predictions' and a single trial's similarity with
+// that of the repeat means.
+func addScan(s *neural.Scan, oracle, single []int, predDir string, den, raw, rawW, truth *rsa.Mean) (*scanStats, error) {
+	sw, err := readScanWeights(s, oracle, predDir)
+	if err != nil {
+		return nil, err
+	}
+	st := &scanStats{m: sw.m}
 	predPath := filepath.Join(predDir, s.Name+predSuffix)
 	a, err := npy.ReadFile(predPath)
 	if err != nil {
 		return nil, err
 	}
 	N := s.Neurons
-	if len(a.Shape) != 2 || a.Shape[0] != s.NumImages || a.Shape[1] != N || len(st.m.TestCorr) != N {
-		return nil, fmt.Errorf("%s: shape %v and %d test correlations, want (%d, %d) and %d: predictions of another recording?",
-			predPath, a.Shape, len(st.m.TestCorr), s.NumImages, N, N)
+	if len(a.Shape) != 2 || a.Shape[0] != s.NumImages || a.Shape[1] != N {
+		return nil, fmt.Errorf("%s: shape %v, want (%d, %d): predictions of another recording?",
+			predPath, a.Shape, s.NumImages, N)
 	}
 	pred := a.Float32()
-	rep, repeats, err := s.Repeats(oracle)
-	if err != nil {
-		return nil, err
-	}
-	w, _, _ := rsa.Reliability(rep, repeats, len(oracle), N)
-	v := make([]float64, N)
-	for i, c := range st.m.TestCorr {
-		v[i] = max(c, 0) // an anti-correlated prediction is noise, not signal
-		st.meanW += w[i] / float64(N)
+	w, v := sw.w, sw.v
+	for _, x := range w {
+		st.meanW += x / float64(N)
 	}
 	rows := func(x []float32, images []int) []float32 {
 		out := make([]float32, len(images)*N)
@@ -310,12 +381,14 @@ func addScan(s *neural.Scan, oracle, single []int, predDir string, den, raw, tru
 		}
 		return out
 	}
-	den.Add(rsa.Weighted(rows(pred, single), len(single), N, w, v), N)
 	r, err := s.MeanResponses(single)
 	if err != nil {
 		return nil, err
 	}
+	d, rw := weightedResponses(rows(pred, single), r, len(single), N, w, v)
+	den.Add(d, N)
 	raw.Add(r, N)
+	rawW.Add(rw, N)
 	if truth != nil {
 		truth.Add(rows(s.Truth, single), N)
 	}
@@ -327,7 +400,7 @@ func addScan(s *neural.Scan, oracle, single []int, predDir string, den, raw, tru
 		sMean := rsa.Similarity(means, len(oracle), N)
 		sPred := rsa.Similarity(rsa.Weighted(rows(pred, oracle), len(oracle), N, w, v), len(oracle), N)
 		st.predVsMean = rsa.OffDiagonalR(sPred, sMean, len(oracle))
-		loo := rsa.LeaveOneOut(rep, repeats, len(oracle), N)
+		loo := rsa.LeaveOneOut(sw.rep, sw.repeats, len(oracle), N)
 		for _, x := range loo {
 			st.singleVsOthers += x / float64(len(loo))
 		}
@@ -336,6 +409,92 @@ func addScan(s *neural.Scan, oracle, single []int, predDir string, den, raw, tru
 		return nil, fmt.Errorf("scan %s: NaN in the oracle comparison", s.Name)
 	}
 	return st, nil
+}
+
+// completeTarget adds to a finished target directory the controls that
+// came after it was made, so that existing directories (and every stage
+// keyed by them) are reused: the raw-weighted control, built as buildTarget
+// builds it, from the scans and the predictor reports (the predictions are
+// not needed), with its correlations added to summary.json. It does
+// nothing when the directory has them. The files are written atomically
+// and are the same whoever writes them, so concurrent runs may race.
+func completeTarget(ctx context.Context, o *neuralOptions, dir, recDir, predDir string, sum *targetSummary) error {
+	path := filepath.Join(dir, rawWeightedSubdir, targetFile)
+	if fileExists(path) {
+		return nil
+	}
+	fmt.Fprintf(o.log(), "target: adding the raw-weighted control to %s\n", dir)
+	man, err := neural.ReadManifest(filepath.Join(recDir, neural.ManifestFile))
+	if err != nil {
+		return err
+	}
+	prec := rsa.FP32
+	if sum.SimilarityPrecision != "" {
+		if prec, err = rsa.ParsePrecision(sum.SimilarityPrecision); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+		}
+	}
+	var single []int
+	var acc *rsa.Mean
+	for k, name := range man.Scans {
+		s, err := neural.ReadScan(filepath.Join(recDir, name))
+		if err != nil {
+			return err
+		}
+		if k == 0 {
+			single = singleImages(s, man.OracleImages)
+			if len(single) != sum.Images {
+				return fmt.Errorf("%s: %d single-shown images, the target in %s has %d", recDir, len(single), dir, sum.Images)
+			}
+			acc = rsa.NewMeanPrecision(len(single), prec)
+		}
+		sw, err := readScanWeights(s, man.OracleImages, predDir)
+		if err != nil {
+			return err
+		}
+		r, err := s.MeanResponses(single)
+		if err != nil {
+			return err
+		}
+		acc.Add(rsa.Weighted(r, len(single), s.Neurons, sw.w, sw.v), s.Neurons)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	n := len(single)
+	sRawW := acc.Result()
+	read := func(sub string) ([]float32, error) {
+		p := filepath.Join(dir, sub, targetFile)
+		a, err := npy.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != n {
+			return nil, fmt.Errorf("%s: shape %v, want (%d, %d)", p, a.Shape, n, n)
+		}
+		return a.Float32(), nil
+	}
+	sDen, err := read("")
+	if err != nil {
+		return err
+	}
+	rw := rsa.OffDiagonalR(sDen, sRawW, n)
+	sum.TargetVsRawWeightedR = &rw
+	if sum.Simulated {
+		sTruth, err := read(truthSubdir)
+		if err != nil {
+			return err
+		}
+		r := rsa.OffDiagonalR(sRawW, sTruth, n)
+		sum.RawWeightedVsTruthR = &r
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := rsa.WriteTarget(filepath.Dir(path), sRawW, n, nil); err != nil {
+		return err
+	}
+	return runio.WriteJSON(filepath.Join(dir, "summary.json"), sum)
 }
 
 func runTarget(ctx context.Context, args []string) error {
@@ -362,6 +521,10 @@ func runTarget(ctx context.Context, args []string) error {
 	if sum.TargetVsTruthR != nil {
 		fmt.Printf("  vs noise-free target: denoised r %.3f, raw single-trial r %.3f, shuffled r %.3f\n",
 			*sum.TargetVsTruthR, *sum.RawVsTruthR, *sum.ShuffledVsTruthR)
+		if sum.RawWeightedVsTruthR != nil {
+			fmt.Printf("  raw single trials with the target's weights: r %.3f with the noise-free target, %.3f with the denoised one\n",
+				*sum.RawWeightedVsTruthR, *sum.TargetVsRawWeightedR)
+		}
 	}
 	fmt.Printf("  oracle images vs repeat means: predictions r %.3f, single trial r %.3f (paper, real data: 0.73 and 0.39)\n",
 		sum.OraclePredVsRepeatMeanR, sum.OracleSingleVsOtherMeansR)

@@ -30,8 +30,9 @@ type Config struct {
 	TrainLimit  int     `json:"train_limit"` // use at most this many training images (0: all); for smoke runs
 	TestLimit   int     `json:"test_limit"`  // evaluate on at most this many test images (0: all)
 	EvalBatch   int     `json:"eval_batch"`
-	// Reg, when not nil and Alpha > 0, adds the similarity penalty;
-	// Options.Similarity must then supply the target.
+	// Reg, when not nil and Alpha > 0, adds the similarity penalty; with
+	// PairsOnly it appends the stimulus pairs without one. Options.Similarity
+	// must then supply the target (for PairsOnly, its stimuli and N).
 	Reg *RegConfig `json:"reg,omitempty"`
 }
 
@@ -80,7 +81,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-eval-batch %d: want at least 1", c.EvalBatch)
 	case c.Reg != nil && (!(c.Reg.Alpha >= 0) || math.IsInf(c.Reg.Alpha, 0)):
 		return fmt.Errorf("-alpha %g: want a finite weight ≥ 0", c.Reg.Alpha)
-	case c.Reg != nil && c.Reg.Alpha > 0 && c.Reg.Pairs < 1:
+	case c.Reg != nil && c.Reg.PairsOnly && c.Reg.Alpha != 0:
+		return fmt.Errorf("-alpha %g with pairs only: the pairs-only control computes no penalty, want α = 0", c.Reg.Alpha)
+	case c.Reg.appendsPairs() && c.Reg.Pairs < 1:
 		return fmt.Errorf("-pairs %d: want at least 1", c.Reg.Pairs)
 	case c.Reg != nil && c.Reg.Alpha > 0 && (c.Reg.Eps <= 0 || c.Reg.Eps >= 1):
 		return fmt.Errorf("similarity eps %g: want 0 < eps < 1", c.Reg.Eps)

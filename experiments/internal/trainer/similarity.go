@@ -18,7 +18,19 @@ type RegConfig struct {
 	Eps      float64 `json:"eps"`      // clamp margin before atanh
 	Momentum float64 `json:"momentum"` // of the running feature centres (0.9)
 	Target   string  `json:"target"`   // identity of the target, e.g. "neural:3f2a…"
+	// PairsOnly appends the step's Pairs stimulus pairs to every training
+	// batch, drawn exactly as a penalised run of the same Seed, Pairs and
+	// target size N draws them (PairDraws), but computes no penalty: Alpha
+	// must be 0. It is the α = 0 control whose batch norm sees the same
+	// Batch + 2·Pairs images per step as a regularised model's. Target
+	// then names the stimulus set the pairs come from. Absent (false) in
+	// every other configuration, so their hashes are as before the field.
+	PairsOnly bool `json:"pairs_only,omitempty"`
 }
+
+// appendsPairs reports whether a run of c appends stimulus pairs to its
+// batches: a penalty (Alpha > 0) or the pairs-only control.
+func (c *RegConfig) appendsPairs() bool { return c != nil && (c.Alpha > 0 || c.PairsOnly) }
 
 // DefaultReg is the paper's regulariser setting towards the named target.
 func DefaultReg(target string) *RegConfig {
@@ -45,9 +57,10 @@ func (d *SimilarityData) Validate() error {
 }
 
 // similarityTerm is the Extra that applies the penalty to pairs of stimulus
-// images drawn afresh each step.
+// images drawn afresh each step; for a pairs-only run (pen nil) it only
+// appends the pairs' images.
 type similarityTerm struct {
-	pen    *simreg.Penalty
+	pen    *simreg.Penalty // nil: pairs only, no penalty
 	data   *SimilarityData
 	inputs []float32 // network inputs of all stimuli, [N][1024]
 	pairs  int
@@ -64,10 +77,12 @@ func newSimilarityTerm(cfg *RegConfig, channels []int, d *SimilarityData, seed u
 		return nil, fmt.Errorf("-pairs %d: want at least 1", cfg.Pairs)
 	}
 	t := &similarityTerm{
-		pen:   simreg.New(simreg.Config{Alpha: cfg.Alpha, Eps: cfg.Eps, Momentum: cfg.Momentum}, channels),
 		data:  d,
 		pairs: cfg.Pairs,
 		seed:  seed,
+	}
+	if !cfg.PairsOnly {
+		t.pen = simreg.New(simreg.Config{Alpha: cfg.Alpha, Eps: cfg.Eps, Momentum: cfg.Momentum}, channels)
 	}
 	t.inputs = make([]float32, len(d.Stimuli))
 	sc := cifar.PaperScaling
@@ -77,21 +92,41 @@ func newSimilarityTerm(cfg *RegConfig, channels []int, d *SimilarityData, seed u
 	return t, nil
 }
 
+// drawPairs appends to a and b the pairs of training step (epoch, step) of
+// a run with the given seed: pairs draws of two different rows i ≠ j of an
+// n-row target, from (seed, epoch, step) alone. Penalised and pairs-only
+// runs of one seed therefore see the same pairs.
+func drawPairs(a, b []int, seed uint64, n, pairs, epoch, step int) ([]int, []int) {
+	r := rand.New(rand.NewPCG(seed^0x73696d, uint64(epoch)<<32|uint64(step)))
+	for range pairs {
+		i := r.IntN(n)
+		j := r.IntN(n - 1)
+		if j >= i {
+			j++
+		}
+		a, b = append(a, i), append(b, j)
+	}
+	return a, b
+}
+
+// PairDraws returns the stimulus pairs a run of cfg appends to training
+// step (epoch, step) towards an n-row target: a[p], b[p] are the target
+// rows (stimulus images) of pair p, cfg.Reg.Pairs of them. It returns nil,
+// nil when cfg appends none (no Reg, or Alpha = 0 without PairsOnly). The
+// draws depend only on cfg.Seed, cfg.Reg.Pairs, n, epoch and step.
+func PairDraws(cfg Config, n, epoch, step int) (a, b []int) {
+	if !cfg.Reg.appendsPairs() || n < 2 {
+		return nil, nil
+	}
+	return drawPairs(nil, nil, cfg.Seed, n, cfg.Reg.Pairs, epoch, step)
+}
+
 // Inputs draws the step's pairs (two different images each) from (seed,
 // epoch, step) and returns their images: the first image of every pair,
 // then the second.
 func (t *similarityTerm) Inputs(epoch, step int) []float32 {
 	const img = cifar.Side * cifar.Side
-	r := rand.New(rand.NewPCG(t.seed^0x73696d, uint64(epoch)<<32|uint64(step)))
-	t.a, t.b = t.a[:0], t.b[:0]
-	for range t.pairs {
-		i := r.IntN(t.data.N)
-		j := r.IntN(t.data.N - 1)
-		if j >= i {
-			j++
-		}
-		t.a, t.b = append(t.a, i), append(t.b, j)
-	}
+	t.a, t.b = drawPairs(t.a[:0], t.b[:0], t.seed, t.data.N, t.pairs, epoch, step)
 	t.buf = t.buf[:0]
 	for _, i := range append(append([]int(nil), t.a...), t.b...) {
 		t.buf = append(t.buf, t.inputs[i*img:(i+1)*img]...)
@@ -99,7 +134,12 @@ func (t *similarityTerm) Inputs(epoch, step int) []float32 {
 	return t.buf
 }
 
+// Loss is the penalty on the step's pairs, or nil (no loss, nothing
+// logged) for a pairs-only run.
 func (t *similarityTerm) Loss(feats []*autograd.Tensor, first, epoch, step int) (*autograd.Tensor, map[string]float64) {
+	if t.pen == nil {
+		return nil, nil
+	}
 	target := make([]float32, t.pairs)
 	for p := range target {
 		target[p] = t.data.Target[t.a[p]*t.data.N+t.b[p]]
@@ -112,15 +152,26 @@ func (t *similarityTerm) Loss(feats []*autograd.Tensor, first, epoch, step int) 
 	return loss, vals
 }
 
-func (t *similarityTerm) Params() []*autograd.Tensor { return []*autograd.Tensor{t.pen.Logits} }
+func (t *similarityTerm) Params() []*autograd.Tensor {
+	if t.pen == nil {
+		return nil
+	}
+	return []*autograd.Tensor{t.pen.Logits}
+}
 
 func (t *similarityTerm) State() map[string][]float32 {
+	if t.pen == nil {
+		return map[string][]float32{}
+	}
 	st := t.pen.State()
 	st["logits"] = t.pen.Logits.Data
 	return st
 }
 
 func (t *similarityTerm) LoadState(st map[string][]float32) error {
+	if t.pen == nil {
+		return nil // pairs only: no state
+	}
 	l, ok := st["logits"]
 	if !ok || len(l) != len(t.pen.Logits.Data) {
 		return fmt.Errorf("similarity term: state has no logits of %d values", len(t.pen.Logits.Data))

@@ -73,7 +73,8 @@ type Options struct {
 	LogInterval time.Duration // between plain progress lines off a terminal
 	Extra       Extra         // optional extra loss, besides the configured similarity penalty
 	// Similarity is the target of the similarity penalty; needed when the
-	// configuration has Reg with Alpha > 0.
+	// configuration has Reg with Alpha > 0 or PairsOnly (which uses its
+	// stimuli and N only).
 	Similarity *SimilarityData
 	// StopAfterSteps, when positive, interrupts the run after that many
 	// training steps of this call, as a signal would (tests of resuming).
@@ -153,12 +154,16 @@ func Train(ctx context.Context, cfg Config, data *cifar.Data, dir string, opt Op
 	}
 	testIdx := allIndices(data.Test.Len(), cfg.TestLimit)
 
-	if cfg.Reg != nil && cfg.Reg.Alpha > 0 {
+	if cfg.Reg.appendsPairs() {
+		what := "a similarity penalty"
+		if cfg.Reg.PairsOnly {
+			what = "stimulus pairs without a penalty (pairs only)"
+		}
 		if opt.Extra != nil {
-			return nil, Result{}, fmt.Errorf("trainer: a similarity penalty and another extra term cannot be combined")
+			return nil, Result{}, fmt.Errorf("trainer: %s and another extra term cannot be combined", what)
 		}
 		if opt.Similarity == nil {
-			return nil, Result{}, fmt.Errorf("trainer: the configuration asks for a similarity penalty (target %s) but no target was given", cfg.Reg.Target)
+			return nil, Result{}, fmt.Errorf("trainer: the configuration asks for %s (target %s) but no target was given", what, cfg.Reg.Target)
 		}
 		term, err := newSimilarityTerm(cfg.Reg, featureChannels(model), opt.Similarity, cfg.Seed)
 		if err != nil {
