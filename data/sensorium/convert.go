@@ -19,12 +19,14 @@ type ConvertOptions struct {
 // Converted is one scan in the recordings format, with what the conversion did.
 type Converted struct {
 	// Scan has the images at the predictor size; it shares Responses and
-	// TrialImage with the Recording.
+	// TrialImage with the Recording (and its images, when the Recording
+	// was read with that size in ReadOptions.Resize).
 	Scan *neural.Scan
 	// Manifest names Scan and its oracle images, ready for neural.Write.
 	Manifest *neural.Manifest
 	// CNNImages holds the same images at the CNN size:
-	// Scan.NumImages×CNN.Height×CNN.Width, image k being Scan's image k.
+	// Scan.NumImages×CNN.Height×CNN.Width, image k being Scan's image k
+	// (shared with the Recording when read at that size).
 	CNNImages []float32
 	Info      ConversionManifest
 	// Warnings are the Recording's followed by the conversion's.
@@ -68,7 +70,10 @@ var behaviorSources = [4]string{
 }
 
 // Convert makes a neural.Scan and its manifest from rec. Trials of withheld
-// tiers are left out (if ReadOptions.KeepWithheld kept them). Images shown
+// tiers are left out (if ReadOptions.KeepWithheld kept them). The images
+// are resized from rec.Images or, for a Recording read with
+// ReadOptions.Resize, taken from rec.Resized, which must then hold both
+// sizes (the same values either way). Images shown
 // in one trial are the single-trial images; images shown in several are the
 // oracle images, their trials the repeats. The scan is validated.
 func Convert(rec *Recording, opts ConvertOptions) (*Converted, error) {
@@ -125,8 +130,14 @@ func Convert(rec *Recording, opts ConvertOptions) (*Converted, error) {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d test-tier images are shown in one trial only; they are single-trial images", testOnce))
 	}
 
-	predictor, pcrop := Resize(rec.Images, rec.NumImages, src, opts.Predictor)
-	cnn, ccrop := Resize(rec.Images, rec.NumImages, src, opts.CNN)
+	predictor, pcrop, err := rec.imagesAt(opts.Predictor)
+	if err != nil {
+		return nil, err
+	}
+	cnn, ccrop, err := rec.imagesAt(opts.CNN)
+	if err != nil {
+		return nil, err
+	}
 	s := &neural.Scan{
 		Name:   rec.Name,
 		Images: predictor, NumImages: rec.NumImages, Height: opts.Predictor.Height, Width: opts.Predictor.Width,
@@ -161,4 +172,22 @@ func Convert(rec *Recording, opts ConvertOptions) (*Converted, error) {
 		c.Info.Behavior = behaviorSources[:]
 	}
 	return c, nil
+}
+
+// imagesAt returns the images at size to and the crop they came from:
+// resized from the full images, or as read (ReadOptions.Resize).
+func (r *Recording) imagesAt(to Size) ([]float32, Rect, error) {
+	if r.Images != nil {
+		out, crop := Resize(r.Images, r.NumImages, Size{Height: r.Height, Width: r.Width}, to)
+		return out, crop, nil
+	}
+	var have []string
+	for _, z := range r.Resized {
+		if z.Size == to {
+			return z.Images, z.Crop, nil
+		}
+		have = append(have, z.Size.String())
+	}
+	return nil, Rect{}, fmt.Errorf("sensorium.Convert: %s was read with its images at %s only (ReadOptions.Resize), not at %s",
+		r.Name, strings.Join(have, ", "), to)
 }

@@ -62,9 +62,14 @@
 // images or behaviour, a truncated or corrupt .npy, a corrupt zip.
 //
 // Memory: the zip is read through its central directory and one entry at a
-// time per goroutine; the arrays returned (float32 images at full
-// resolution, ≈ 0.75 GB for a full scan of ≈ 5,100 distinct 144×256 images,
-// and responses) are what is held.
+// time per goroutine; the arrays returned are what is held. By default
+// these are float32 images at full resolution (≈ 0.75 GB for a full scan of
+// ≈ 5,100 distinct 144×256 images) and the responses (≈ 0.19 GB for 6,000
+// trials × 8,000 neurons). ReadOptions.Resize resizes each image as it is
+// read and keeps only the sizes asked for (36×64 and 32×32: ≈ 68 MB for
+// 5,100 images), a full-resolution image being held only while it is read,
+// one per goroutine; Convert takes its images from them. Recording.ImageHash
+// identifies each image's content either way.
 //
 // # Conversion (Convert)
 //

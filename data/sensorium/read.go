@@ -28,6 +28,21 @@ type ReadOptions struct {
 	// KeepWithheld keeps the trials of withheld tiers (responses all zero)
 	// instead of dropping them; they are still listed in Withheld.
 	KeepWithheld bool
+	// Resize, if not empty, brings each distinct image to these sizes by
+	// ResizeRule as it is read and keeps only them: Recording.Images is
+	// nil and Recording.Resized holds one set per size, so the images cost
+	// NumImages × the sizes' pixels rather than NumImages × 144×256 (a
+	// full-resolution image is held only while it is read, one per
+	// worker). Convert then takes its sizes from them, with the same
+	// result as from the full images.
+	Resize []Size
+}
+
+// Resized is the distinct images at one size of ReadOptions.Resize.
+type Resized struct {
+	Size   Size
+	Crop   Rect      // of the source image (CenterCrop)
+	Images []float32 // NumImages×Size.Height×Size.Width, image k being Recording image k
 }
 
 // Recording is one scan as read: the distinct images once each, and per
@@ -38,10 +53,18 @@ type Recording struct {
 	Key  string // animal-session-scan, e.g. 26872-17-20 (sensorium's data_key), or "" when Name is not so formed
 
 	// Images holds the distinct images, sorted by frame_image_id, pixel
-	// values as stored (0–255): NumImages×Height×Width, row-major.
+	// values as stored (0–255): NumImages×Height×Width, row-major; nil
+	// when read with ReadOptions.Resize, which keeps Resized instead.
+	// Height and Width are the stored size all the same.
 	Images                   []float32
 	NumImages, Height, Width int
-	ImageID                  []int // NumImages: each image's frame_image_id
+	ImageID                  []int     // NumImages: each image's frame_image_id
+	Resized                  []Resized // the images at the sizes of ReadOptions.Resize, in its order; nil without it
+	// ImageHash identifies each image's content: FNV-1a over the bits of
+	// its pixels as float32 (so a uint8 200 and a float 200.0 hash alike),
+	// from the full-resolution pixels of its first showing. Scans compare
+	// their images by it.
+	ImageHash []uint64
 
 	Trials, Neurons int
 	Responses       []float32 // Trials×Neurons: data/responses/<TrialFile[i]>.npy in row i
@@ -108,17 +131,35 @@ func (t *Tree) Read(ctx context.Context, opts ReadOptions) (*Recording, error) {
 	if err := t.sizes(rec); err != nil {
 		return nil, err
 	}
-	rec.Images = make([]float32, rec.NumImages*rec.Height*rec.Width)
+	if len(opts.Resize) == 0 {
+		rec.Images = make([]float32, rec.NumImages*rec.Height*rec.Width)
+	}
+	r := &trialReader{t: t, rec: rec, owner: owner, hash: make([]uint64, n), behavior: !opts.NoBehavior}
+	src := Size{Height: rec.Height, Width: rec.Width}
+	for _, to := range opts.Resize {
+		if to.Height < 1 || to.Width < 1 {
+			return nil, fmt.Errorf("sensorium: ReadOptions.Resize: image size %s: want positive", to)
+		}
+		if !fits(t.budget, rec.NumImages, to.Height, to.Width) {
+			return nil, fmt.Errorf("%s: %d images of %s are more than its %d bytes can hold (corrupt?)", t.Path, rec.NumImages, to, t.budget/maxDeflateRatio)
+		}
+		z := newResizer(src, to)
+		r.resizers = append(r.resizers, z)
+		rec.Resized = append(rec.Resized, Resized{Size: to, Crop: z.crop, Images: make([]float32, rec.NumImages*to.Height*to.Width)})
+	}
 	rec.Responses = make([]float32, n*rec.Neurons)
 	if !opts.NoBehavior {
 		rec.Behavior = make([]float32, 3*n)
 		rec.PupilCenter = make([]float32, 2*n)
 	}
-	r := &trialReader{t: t, rec: rec, owner: owner, hash: make([]uint64, n), behavior: !opts.NoBehavior}
 	if err := readAll(ctx, n, opts, r.read); err != nil {
 		return nil, err
 	}
 
+	rec.ImageHash = make([]uint64, rec.NumImages)
+	for k, i := range owner {
+		rec.ImageHash[k] = r.hash[i]
+	}
 	if err := t.compareRepeats(r); err != nil {
 		return nil, err
 	}
@@ -231,8 +272,18 @@ func (t *Tree) compareRepeats(r *trialReader) error {
 	hw := rec.Height * rec.Width
 	px := make([]float32, hw)
 	decodeInto(px, a)
+	var first []float32
+	if rec.Images != nil {
+		first = rec.Images[k*hw : (k+1)*hw]
+	} else { // read with ReadOptions.Resize: read the first showing again
+		if a, err = t.readArray(trialFile(imagesDir, r.owner[k])); err != nil {
+			return err
+		}
+		first = make([]float32, hw)
+		decodeInto(first, a)
+	}
 	maxDiff := 0.0
-	for j, v := range rec.Images[k*hw : (k+1)*hw] {
+	for j, v := range first {
 		maxDiff = math.Max(maxDiff, math.Abs(float64(v)-float64(px[j])))
 	}
 	rec.Warnings = append(rec.Warnings, fmt.Sprintf(

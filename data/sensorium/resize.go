@@ -54,35 +54,55 @@ func CenterCrop(src, to Size) Rect {
 // and the crop used. The mean of an image is kept to rounding, and a crop
 // made of constant cells (to's cell size) comes out exactly.
 func Resize(images []float32, n int, src, to Size) ([]float32, Rect) {
-	crop := CenterCrop(src, to)
-	rows := cellWeights(crop.Top, crop.Height, to.Height)
-	cols := cellWeights(crop.Left, crop.Width, to.Width)
+	r := newResizer(src, to)
 	out := make([]float32, n*to.Height*to.Width)
-	tmp := make([]float64, to.Height*src.Width) // rows averaged, full width
+	tmp := r.scratch()
 	for k := range n {
-		img := images[k*src.Height*src.Width : (k+1)*src.Height*src.Width]
-		clear(tmp)
-		for i, cell := range rows {
-			acc := tmp[i*src.Width : (i+1)*src.Width]
-			for _, c := range cell {
-				for x, v := range img[c.pixel*src.Width+crop.Left : c.pixel*src.Width+crop.Left+crop.Width] {
-					acc[crop.Left+x] += c.weight * float64(v)
-				}
-			}
-		}
-		dst := out[k*to.Height*to.Width : (k+1)*to.Height*to.Width]
-		for i := range to.Height {
-			acc := tmp[i*src.Width : (i+1)*src.Width]
-			for j, cell := range cols {
-				s := 0.0
-				for _, c := range cell {
-					s += c.weight * acc[c.pixel]
-				}
-				dst[i*to.Width+j] = float32(s)
+		r.into(out[k*to.Height*to.Width:(k+1)*to.Height*to.Width], images[k*src.Height*src.Width:(k+1)*src.Height*src.Width], tmp)
+	}
+	return out, r.crop
+}
+
+// resizer applies ResizeRule from one size to another, its cell weights
+// computed once.
+type resizer struct {
+	src, to    Size
+	crop       Rect
+	rows, cols [][]weighted
+}
+
+func newResizer(src, to Size) *resizer {
+	crop := CenterCrop(src, to)
+	return &resizer{src: src, to: to, crop: crop,
+		rows: cellWeights(crop.Top, crop.Height, to.Height), cols: cellWeights(crop.Left, crop.Width, to.Width)}
+}
+
+// scratch is the buffer into needs: the rows averaged, full width.
+func (r *resizer) scratch() []float64 { return make([]float64, r.to.Height*r.src.Width) }
+
+// into resizes the src-sized img into dst (to.Height×to.Width), with tmp
+// from scratch.
+func (r *resizer) into(dst, img []float32, tmp []float64) {
+	src, to, crop := r.src, r.to, r.crop
+	clear(tmp)
+	for i, cell := range r.rows {
+		acc := tmp[i*src.Width : (i+1)*src.Width]
+		for _, c := range cell {
+			for x, v := range img[c.pixel*src.Width+crop.Left : c.pixel*src.Width+crop.Left+crop.Width] {
+				acc[crop.Left+x] += c.weight * float64(v)
 			}
 		}
 	}
-	return out, crop
+	for i := range to.Height {
+		acc := tmp[i*src.Width : (i+1)*src.Width]
+		for j, cell := range r.cols {
+			s := 0.0
+			for _, c := range cell {
+				s += c.weight * acc[c.pixel]
+			}
+			dst[i*to.Width+j] = float32(s)
+		}
+	}
 }
 
 // weighted is one source pixel's share of an output cell.

@@ -204,3 +204,10 @@ func (t *Tree) readStrings(rel string) (*npy.Strings, error) {
 	})
 	return s, err
 }
+
+// HasBehavior reports whether the tree has data/behavior or
+// data/pupil_center; without either, read it with ReadOptions.NoBehavior
+// (with one of them only, Read reports the missing one).
+func (t *Tree) HasBehavior() bool {
+	return t.exists(behaviorDir) || t.exists(pupilDir)
+}

@@ -122,10 +122,18 @@ func pixelHash(x []float32) uint64 {
 type trialReader struct {
 	t        *Tree
 	rec      *Recording
-	owner    []int    // per image: the trial whose pixels are kept (its first showing)
-	hash     []uint64 // per trial: pixelHash of its image
-	behavior bool     // read data/behavior and data/pupil_center
-	scratch  sync.Pool
+	owner    []int      // per image: the trial whose pixels are kept (its first showing)
+	hash     []uint64   // per trial: pixelHash of its image
+	behavior bool       // read data/behavior and data/pupil_center
+	resizers []*resizer // ReadOptions.Resize's, in its order (Recording.Resized)
+	scratch  sync.Pool  // *imageScratch
+}
+
+// imageScratch is one worker's buffers for an image: its pixels at full
+// resolution, and what a resizer needs.
+type imageScratch struct {
+	px  []float32
+	tmp []float64
 }
 
 // isFloat reports whether a is float32 or float64.
@@ -188,22 +196,32 @@ func (r *trialReader) read(i int) error {
 	}
 	hw := rec.Height * rec.Width
 	img := rec.TrialImage[i]
+	first := r.owner[img] == i
 	var px []float32
-	if r.owner[img] == i {
+	var buf *imageScratch
+	if first && rec.Images != nil {
 		px = rec.Images[img*hw : (img+1)*hw]
 	} else {
-		buf, _ := r.scratch.Get().(*[]float32)
+		buf, _ = r.scratch.Get().(*imageScratch)
 		if buf == nil {
-			b := make([]float32, hw)
-			buf = &b
+			buf = &imageScratch{px: make([]float32, hw)}
 		}
 		defer r.scratch.Put(buf)
-		px = *buf
+		px = buf.px
 	}
 	decodeInto(px, a)
 	if j := firstNonFinite(px); j >= 0 {
 		return t.errorf(rel, "%v at pixel (%d, %d)", px[j], j/rec.Width, j%rec.Width)
 	}
 	r.hash[i] = pixelHash(px)
+	if first {
+		for k, z := range r.resizers {
+			if n := z.to.Height * rec.Width; len(buf.tmp) < n {
+				buf.tmp = make([]float64, n)
+			}
+			sz := z.to.Height * z.to.Width
+			z.into(rec.Resized[k].Images[img*sz:(img+1)*sz], px, buf.tmp[:z.to.Height*rec.Width])
+		}
+	}
 	return nil
 }

@@ -88,12 +88,30 @@ func (r *Recording) keepTrials(kept []bool) {
 		if !ok {
 			continue
 		}
-		copy(r.Images[m*hw:(m+1)*hw], r.Images[k*hw:(k+1)*hw])
+		if r.Images != nil {
+			copy(r.Images[m*hw:(m+1)*hw], r.Images[k*hw:(k+1)*hw])
+		}
+		for _, z := range r.Resized {
+			sz := z.Size.Height * z.Size.Width
+			copy(z.Images[m*sz:(m+1)*sz], z.Images[k*sz:(k+1)*sz])
+		}
 		r.ImageID[m] = r.ImageID[k]
+		if r.ImageHash != nil {
+			r.ImageHash[m] = r.ImageHash[k]
+		}
 		index[k] = m
 		m++
 	}
-	r.NumImages, r.Images, r.ImageID = m, r.Images[:m*hw], r.ImageID[:m]
+	r.NumImages, r.ImageID = m, r.ImageID[:m]
+	if r.Images != nil {
+		r.Images = r.Images[:m*hw]
+	}
+	for j, z := range r.Resized {
+		r.Resized[j].Images = z.Images[:m*z.Size.Height*z.Size.Width]
+	}
+	if r.ImageHash != nil {
+		r.ImageHash = r.ImageHash[:m]
+	}
 	for i, k := range r.TrialImage {
 		r.TrialImage[i] = index[k]
 	}
@@ -114,7 +132,11 @@ func (r *Recording) withoutWithheld() *Recording {
 		return r
 	}
 	c := *r
-	c.Images, c.ImageID = slices.Clone(r.Images), slices.Clone(r.ImageID)
+	c.Images, c.ImageID, c.ImageHash = slices.Clone(r.Images), slices.Clone(r.ImageID), slices.Clone(r.ImageHash)
+	c.Resized = slices.Clone(r.Resized)
+	for j := range c.Resized {
+		c.Resized[j].Images = slices.Clone(r.Resized[j].Images)
+	}
 	c.Responses, c.TrialImage, c.TrialFile, c.Tier = slices.Clone(r.Responses), slices.Clone(r.TrialImage), slices.Clone(r.TrialFile), slices.Clone(r.Tier)
 	c.TrialIdx, c.Behavior, c.PupilCenter = slices.Clone(r.TrialIdx), slices.Clone(r.Behavior), slices.Clone(r.PupilCenter)
 	c.keepTrials(kept)

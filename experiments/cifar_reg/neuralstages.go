@@ -1,14 +1,16 @@
 package main
 
 // The neural stages of the pipeline: simulate (a mouse-V1 recording of the
-// stimulus images), predictor (one denoising model per scan) and target
-// (the neural similarity target and its controls). Each stage lives in a
-// directory <out>/<stage>-<hash>, the hash taken over the stage's
-// configuration and the identity of its inputs (the directory of the stage
-// before it, or for real recordings their path, manifest and file sizes and
-// times), so a rerun with the same settings reuses finished stages
-// (runio.Done) and a changed setting or input starts afresh. Every stage
-// runs the ones it needs first.
+// stimulus images) or, for SENSORIUM 2022 scans given to -neural, sensorium
+// (the scans converted to the recordings format, stage_sensorium.go),
+// predictor (one denoising model per scan) and target (the neural
+// similarity target and its controls). Each stage lives in a directory
+// <out>/<stage>-<hash>, the hash taken over the stage's configuration and
+// the identity of its inputs (the directory of the stage before it, for a
+// recordings directory its path, manifest and file sizes and times, for
+// SENSORIUM scans their content's listing), so a rerun with the same
+// settings reuses finished stages (runio.Done) and a changed setting or
+// input starts afresh. Every stage runs the ones it needs first.
 //
 // For the end-to-end command:
 //
@@ -45,16 +47,28 @@ const (
 
 // neuralOptions configure the neural stages.
 type neuralOptions struct {
-	Preset string        // tiny, default or paper: sizes of the simulation and the predictor
-	Out    string        // root of the stage directories
-	Seed   uint64        // seeds the simulation, the predictors and the shuffled control (0: the preset's)
-	Neural string        // a recordings directory (manifest.json) to use instead of simulating; "" to simulate
+	Preset string // tiny, default or paper: sizes of the simulation and the predictor
+	Out    string // root of the stage directories
+	Seed   uint64 // seeds the simulation, the predictors and the shuffled control (0: the preset's)
+	// Neural is what to use instead of simulating ("" to simulate): a
+	// recordings directory (manifest.json), or one or more SENSORIUM 2022
+	// scans, zip files or unzipped folders, comma-separated (neuralPaths),
+	// converted by the sensorium stage.
+	Neural string
 	Data   cifar.Options // where the CIFAR-10 stimuli come from
 	Log    io.Writer     // progress and messages (os.Stderr if nil)
 	Cifar  *cifar.Data   // already loaded CIFAR-10, or nil to load when needed
 	// Similarity is the precision of the target stage's products R·Rᵀ
 	// (the zero value is rsa.FP32).
 	Similarity rsa.Precision
+
+	// sensoriumDir is set by recordings when Neural is SENSORIUM scans:
+	// the sensorium stage's directory, whose cnn_images.npy gives the
+	// target's stimuli (neuralStimuli).
+	sensoriumDir string
+	// recordingsDir is set by recordings when Neural is a recordings
+	// directory: its absolute path.
+	recordingsDir string
 }
 
 func (o *neuralOptions) log() io.Writer {
@@ -70,11 +84,15 @@ func addNeuralFlags(fs *flag.FlagSet, o *neuralOptions, withNeural bool) *int {
 	fs.StringVar(&o.Out, "out", "runs", "directory for stage outputs (a subdirectory per stage and configuration)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the simulation, the predictors and the shuffled control (default: the preset's, 1)")
 	if withNeural {
-		fs.StringVar(&o.Neural, "neural", "", "recordings directory (with manifest.json) to use instead of the simulation")
+		fs.StringVar(&o.Neural, "neural", "", neuralUsage)
 	}
 	o.Data.AddFlags(fs)
 	return fs.Int("threads", 0, "goroutines for the kernels (default: all cores)")
 }
+
+// neuralUsage is the -neural flag's text.
+const neuralUsage = "recordings to use instead of the simulation: a recordings directory (with manifest.json), " +
+	"or a SENSORIUM 2022 scan (its zip file or unzipped folder; several comma-separated only if they show the same images), converted once into -out (docs/sensorium.md)"
 
 // neuralPreset is the sizes of one preset.
 type neuralPreset struct {
@@ -151,16 +169,30 @@ func recordingsIdentity(dir string) (string, error) {
 }
 
 // recordings returns the recordings directory the later stages read and
-// its identity: the one given by -neural, or the simulation's (run first
-// if need be).
+// its identity: the one given by -neural, the sensorium stage's for
+// SENSORIUM scans given by -neural (converted first if need be; identity
+// sensorium:<stage directory>, whose hash covers the sources' content), or
+// the simulation's (run first if need be).
 func recordings(ctx context.Context, o *neuralOptions) (dir, identity string, simulated bool, err error) {
 	if o.Neural != "" {
-		id, err := recordingsIdentity(o.Neural)
+		paths, err := neuralPaths(o.Neural)
 		if err != nil {
 			return "", "", false, err
 		}
-		abs, _ := filepath.Abs(o.Neural)
-		return abs, id, false, nil
+		if paths[0].Form != formRecordings {
+			dir, err := buildSensorium(ctx, o, paths)
+			if err != nil {
+				return "", "", false, err
+			}
+			o.sensoriumDir = dir
+			return dir, "sensorium:" + filepath.Base(dir), false, nil
+		}
+		id, err := recordingsIdentity(paths[0].Path)
+		if err != nil {
+			return "", "", false, err
+		}
+		o.recordingsDir = paths[0].Path
+		return paths[0].Path, id, false, nil
 	}
 	dir, err = buildSimulation(ctx, o)
 	if err != nil {
@@ -177,4 +209,20 @@ func toRecording(s *neural.Scan, oracle []int) *predictor.Recording {
 		Responses: s.Responses, Trials: s.Trials, Neurons: s.Neurons,
 		TrialImage: s.TrialImage, Behavior: s.Behavior, Oracle: oracle,
 	}
+}
+
+// neuralStimuli is the stimulus image of every row of the target in
+// targetDir, [N][32][32] in [0, 1], for the recordings o's stages read
+// (call it after buildTarget): for SENSORIUM scans their 32×32 CNN images
+// (sensoriumStimuli), else what targetStimuli gives (CIFAR-10 images for a
+// simulation, a recordings directory's images resized).
+func neuralStimuli(targetDir string, o *neuralOptions, d *cifar.Data) ([]float32, int, error) {
+	if o.sensoriumDir != "" {
+		return sensoriumStimuli(targetDir, o.sensoriumDir)
+	}
+	neuralDir := o.Neural
+	if o.recordingsDir != "" {
+		neuralDir = o.recordingsDir
+	}
+	return targetStimuli(targetDir, neuralDir, d)
 }

@@ -164,7 +164,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f := &runFlags{
 		preset:  fs.String("preset", "quick", "smoke (CI, minutes), quick (default, about an hour here) or paper (ResNet-18, 40 epochs, 5 seeds)"),
 		out:     fs.String("out", "runs", "directory for stage outputs and the report"),
-		neural:  fs.String("neural", "", "recordings directory (manifest.json) to use instead of simulating mouse V1"),
+		neural:  fs.String("neural", "", neuralUsage),
 		alphas:  fs.String("alpha", "", "comma-separated penalty weights to sweep (default: the preset's, 20)"),
 		kinds:   fs.String("models", "", modelsUsage),
 		seeds:   fs.Int("seeds", 0, "training seeds per model (default: the preset's)"),
@@ -409,7 +409,7 @@ func prepareRun(ctx context.Context, cfg pipelineConfig, out, neuralDir string, 
 		return nil, err
 	}
 	plan.Finish(targetStage, -1)
-	stimuli, n, err := targetStimuli(p.targetDir, neuralDir, d)
+	stimuli, n, err := neuralStimuli(p.targetDir, no, d)
 	if err != nil {
 		return nil, err
 	}
