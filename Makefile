@@ -55,17 +55,17 @@ test-arm64:
 # in the tests and testdata/fuzz).
 FUZZTIME ?= 15s
 FUZZ_TARGETS := FuzzOpen:./data/cifar FuzzRead:./data/npy FuzzReadManifest:./data/neural FuzzDecode:./nn/checkpoint \
-	FuzzTrainFlags:./experiments/cifar_reg
+	FuzzOpen:./data/sensorium FuzzTrainFlags:./experiments/cifar_reg
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		name=$${t%%:*}; pkg=$${t#*:}; echo "fuzz $$name $$pkg"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $$pkg || exit 1; \
 	done
 
 # The race detector over the packages that run goroutines (needs cgo).
 # experiments/internal/robust only drives nn/attack's parallel loops and
 # takes minutes under the detector, so nn/attack stands for it.
-RACE_PKGS := ./simd/ ./simd/workers/ ./autograd/ ./data/cifar/ ./nn/attack/
+RACE_PKGS := ./simd/ ./simd/workers/ ./autograd/ ./data/cifar/ ./data/sensorium/ ./nn/attack/
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
 
