@@ -11,6 +11,7 @@
 //	cifar_reg target            build the neural similarity target and its controls (raw, raw w-weighted, shuffled per seed, noise-free)
 //	cifar_reg train             train one classifier on grayscale CIFAR-10
 //	cifar_reg evaluate          the robustness evaluation of one trained model
+//	cifar_reg corrupt           write the test set under CIFAR-10-C's 15 corruptions as NPY files
 //	cifar_reg realdata          fit predictors on the real mouse V1 sets and report correlations
 //	cifar_reg sweep             write a SLURM job-array plan of the experiment
 //	cifar_reg prepare           build what every model of a plan shares (a sweep's first job)

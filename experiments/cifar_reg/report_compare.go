@@ -157,6 +157,10 @@ type comparison struct {
 	B       string          `json:"b"`
 	Minimal []pairedMinimal `json:"minimal"`
 	Noise   []pairedNoise   `json:"noise"`
+	// The common corruptions, per seed as the noise: Kind is the
+	// corruption (or allCorruptions), Measure corruptionMeasure (or
+	// allMeasure).
+	Corruption []pairedNoise `json:"corruption,omitempty"`
 }
 
 // comparisons is everything the report's claims rest on.
@@ -165,6 +169,9 @@ type comparisons struct {
 	Minimal     []minimalSummary `json:"minimal"`
 	Robust      []robustSummary  `json:"robust_accuracy"`
 	Comparisons []comparison     `json:"comparisons"`
+	// Accuracy under the common corruptions and the corruption error
+	// relative to the baseline; nil when no model was evaluated on them.
+	Corruption *corruptionStats `json:"corruption,omitempty"`
 }
 
 var attackNorms = []string{"linf", "l2"}
@@ -188,6 +195,79 @@ func noiseMeasures(r *modelRun) map[string]float64 {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// The per-seed corruption figures compared: the mean accuracy over the
+// severities of each corruption, and over every corruption and severity.
+const (
+	corruptionMeasure = "mean accuracy over severities 1–5"
+	allCorruptions    = "all corruptions"
+	allMeasure        = "mean accuracy over corruptions and severities"
+)
+
+// corruptionMeasures are a run's per-seed corruption figures, keyed
+// "corruption|measure", and the keys in the order of its results (the
+// mean over all of them first).
+func corruptionMeasures(r *modelRun) (map[string]float64, []string) {
+	out := map[string]float64{}
+	if r.Robustness == nil || r.Robustness.Corruption == nil {
+		return out, nil
+	}
+	var keys []string
+	var all []float64
+	for _, c := range r.Robustness.Corruption.Curves {
+		k := c.Name + "|" + corruptionMeasure
+		out[k], keys = c.MeanAccuracy(), append(keys, k)
+		all = append(all, c.MeanAccuracy())
+	}
+	if len(all) > 1 {
+		k := allCorruptions + "|" + allMeasure
+		out[k], _ = report.MeanSEM(all)
+		keys = append([]string{k}, keys...)
+	}
+	return out, keys
+}
+
+// pairSeeds compares the figures measures gives for the runs of a and b
+// seed by seed (seed s of one with seed s of the other): a paired t-test
+// over the seeds both have, for each key (in the order given).
+func pairSeeds(a, b *group, measures func(*modelRun) map[string]float64, keys []string) []pairedNoise {
+	bySeedA, bySeedB := map[uint64]map[string]float64{}, map[uint64]map[string]float64{}
+	for _, r := range a.runs {
+		bySeedA[r.Seed] = measures(r)
+	}
+	for _, r := range b.runs {
+		bySeedB[r.Seed] = measures(r)
+	}
+	var seeds []uint64
+	for seed := range bySeedA {
+		seeds = append(seeds, seed)
+	}
+	slices.Sort(seeds)
+	var out []pairedNoise
+	for _, key := range keys {
+		var xa, xb []float64
+		for _, seed := range seeds {
+			va, okA := bySeedA[seed][key]
+			vb, okB := bySeedB[seed][key]
+			if okA && okB {
+				xa, xb = append(xa, va), append(xb, vb)
+			}
+		}
+		kind, measure := splitKey(key)
+		pn := pairedNoise{Kind: kind, Measure: measure, Seeds: len(xa)}
+		pn.A, _ = report.MeanSEM(xa)
+		pn.B, _ = report.MeanSEM(xb)
+		if len(xa) >= 2 {
+			if t, err := report.PairedT(xa, xb); err == nil {
+				pn.Test = &t
+			}
+		} else {
+			pn.Note = fmt.Sprintf("%d paired seed(s): no test", len(xa))
+		}
+		out = append(out, pn)
 	}
 	return out
 }
@@ -254,13 +334,6 @@ func compareGroups(gs []*group) *comparisons {
 			cmp.Minimal = append(cmp.Minimal, pairedMinimal{Norm: norm, Images: len(va), Wilcoxon: w,
 				MedianDiff: attack.Median(va) - attack.Median(vb), CILow: lo, CIHigh: hi})
 		}
-		bySeedA, bySeedB := map[uint64]map[string]float64{}, map[uint64]map[string]float64{}
-		for _, r := range a.runs {
-			bySeedA[r.Seed] = noiseMeasures(r)
-		}
-		for _, r := range b.runs {
-			bySeedB[r.Seed] = noiseMeasures(r)
-		}
 		var keys []string
 		if len(a.runs) > 0 {
 			for k := range noiseMeasures(a.runs[0]) {
@@ -268,42 +341,233 @@ func compareGroups(gs []*group) *comparisons {
 			}
 		}
 		slices.Sort(keys)
-		var seeds []uint64
-		for seed := range bySeedA {
-			seeds = append(seeds, seed)
-		}
-		slices.Sort(seeds)
-		for _, key := range keys {
-			var xa, xb []float64
-			for _, seed := range seeds {
-				va, okA := bySeedA[seed][key]
-				vb, okB := bySeedB[seed][key]
-				if okA && okB {
-					xa, xb = append(xa, va), append(xb, vb)
-				}
+		cmp.Noise = pairSeeds(a, b, noiseMeasures, keys)
+		var ckeys []string
+		for _, r := range a.runs {
+			if _, ckeys = corruptionMeasures(r); ckeys != nil {
+				break
 			}
-			kind, measure := splitKey(key)
-			pn := pairedNoise{Kind: kind, Measure: measure, Seeds: len(xa)}
-			pn.A, _ = report.MeanSEM(xa)
-			pn.B, _ = report.MeanSEM(xb)
-			if len(xa) >= 2 {
-				if t, err := report.PairedT(xa, xb); err == nil {
-					pn.Test = &t
-				}
-			} else {
-				pn.Note = fmt.Sprintf("%d paired seed(s): no test", len(xa))
-			}
-			cmp.Noise = append(cmp.Noise, pn)
 		}
+		cmp.Corruption = pairSeeds(a, b, func(r *modelRun) map[string]float64 { m, _ := corruptionMeasures(r); return m }, ckeys)
 		c.Comparisons = append(c.Comparisons, cmp)
 	}
 	adjustFamily(c.Comparisons)
+	c.Corruption = corruptionSummary(gs)
 	return c
+}
+
+// corruptionStats are every group's figures under the common corruptions.
+type corruptionStats struct {
+	Images   int      `json:"images"`
+	Seed     uint64   `json:"seed"`
+	Names    []string `json:"names"`
+	Families []string `json:"families"` // of each corruption
+	// Baseline is the group the corruption errors are relative to, the
+	// run's baseline ("" when there is none, and no CE).
+	Baseline string            `json:"baseline,omitempty"`
+	Groups   []corruptionGroup `json:"groups"`
+}
+
+// corruptionGroup is one group's accuracy under the corruptions and its
+// corruption error: per corruption CE_c = Σ_s err(c, s) / Σ_s err(baseline,
+// c, s) over the severities s, with err = 1 − accuracy averaged over seeds
+// (Hendrycks & Dietterich's definition, normalised by the run's baseline
+// instead of AlexNet), and mCE their mean over corruptions.
+type corruptionGroup struct {
+	Group string  `json:"group"`
+	Seeds int     `json:"seeds"`
+	Clean float64 `json:"clean_accuracy"` // on the corruption images, mean over seeds
+	// Per corruption: the mean over seeds of the mean over severities, its
+	// SEM over seeds, and the mean over seeds at each severity.
+	Accuracy   []float64   `json:"accuracy"`
+	SEM        []float64   `json:"accuracy_sem"`
+	BySeverity [][]float64 `json:"accuracy_by_severity"`
+	// CE per corruption (null where the baseline made no error) and mCE
+	// (null unless every CE is defined); absent without a baseline.
+	CE       []*float64      `json:"ce,omitempty"`
+	MCE      *float64        `json:"mce,omitempty"`
+	Families []familyFigures `json:"families"`
+}
+
+// familyFigures summarise a group over one family's corruptions: the mean
+// accuracy (and its SEM over seeds of the per-seed family means) and the
+// mean CE.
+type familyFigures struct {
+	Family   string   `json:"family"`
+	Accuracy float64  `json:"accuracy"`
+	SEM      float64  `json:"accuracy_sem"`
+	CE       *float64 `json:"ce,omitempty"`
+}
+
+// corruptionCurves returns, for every seed of g evaluated on the
+// corruptions, the accuracy at each severity of each of names (nil where a
+// run lacks one), and the clean accuracies on the corruption images.
+func (g *group) corruptionCurves(names []string) (perSeed [][][]float64, clean []float64) {
+	for _, r := range g.runs {
+		if r.Robustness == nil || r.Robustness.Corruption == nil {
+			continue
+		}
+		cr := r.Robustness.Corruption
+		row := make([][]float64, len(names))
+		for k, n := range names {
+			for _, c := range cr.Curves {
+				if c.Name == n {
+					row[k] = c.Accuracy
+				}
+			}
+		}
+		perSeed, clean = append(perSeed, row), append(clean, cr.CleanAccuracy)
+	}
+	return perSeed, clean
+}
+
+// errorSum is Σ_s (1 − accuracy at s), the numerator or denominator of a CE.
+func errorSum(bySeverity []float64) float64 {
+	s := 0.0
+	for _, a := range bySeverity {
+		s += 1 - a
+	}
+	return s
+}
+
+// finite returns &v, or nil for NaN and ±Inf (which JSON cannot hold).
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// corruptionSummary computes corruptionStats, or nil when no run was
+// evaluated on the corruptions. The corruptions are those of the first
+// such run, in its order.
+func corruptionSummary(gs []*group) *corruptionStats {
+	st := &corruptionStats{}
+	found := false
+	for _, g := range gs {
+		for _, r := range g.runs {
+			if r.Robustness != nil && r.Robustness.Corruption != nil && !found {
+				cr := r.Robustness.Corruption
+				found, st.Images, st.Seed = true, cr.Images, cr.Seed
+				for _, c := range cr.Curves {
+					st.Names, st.Families = append(st.Names, c.Name), append(st.Families, c.Family)
+				}
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	var families []string
+	for _, f := range st.Families {
+		if !slices.Contains(families, f) {
+			families = append(families, f)
+		}
+	}
+	baseAt := -1 // index of the baseline in st.Groups
+	for _, g := range gs {
+		perSeed, clean := g.corruptionCurves(st.Names)
+		if len(perSeed) == 0 {
+			continue
+		}
+		cg := corruptionGroup{Group: g.name, Seeds: len(perSeed)}
+		cg.Clean, _ = report.MeanSEM(clean)
+		// means[s][k] is seed s's mean over the severities of corruption k.
+		means := make([][]float64, len(perSeed))
+		for s, row := range perSeed {
+			means[s] = make([]float64, len(st.Names))
+			for k, acc := range row {
+				means[s][k] = math.NaN()
+				if len(acc) > 0 {
+					means[s][k] = robust.CorruptionCurve{Accuracy: acc}.MeanAccuracy()
+				}
+			}
+		}
+		for k := range st.Names {
+			var col []float64
+			var sev [][]float64
+			for s := range perSeed {
+				if !math.IsNaN(means[s][k]) {
+					col, sev = append(col, means[s][k]), append(sev, perSeed[s][k])
+				}
+			}
+			m, e := report.MeanSEM(col)
+			cg.Accuracy, cg.SEM = append(cg.Accuracy, m), append(cg.SEM, e)
+			var bySev []float64
+			if len(sev) > 0 {
+				bySev = make([]float64, len(sev[0]))
+				for i := range bySev {
+					col := make([]float64, len(sev))
+					for s := range sev {
+						col[s] = sev[s][i]
+					}
+					bySev[i], _ = report.MeanSEM(col)
+				}
+			}
+			cg.BySeverity = append(cg.BySeverity, bySev)
+		}
+		for _, f := range families {
+			var perSeedFam []float64
+			for s := range perSeed {
+				var xs []float64
+				for k, fk := range st.Families {
+					if fk == f && !math.IsNaN(means[s][k]) {
+						xs = append(xs, means[s][k])
+					}
+				}
+				if len(xs) > 0 {
+					m, _ := report.MeanSEM(xs)
+					perSeedFam = append(perSeedFam, m)
+				}
+			}
+			ff := familyFigures{Family: f}
+			ff.Accuracy, ff.SEM = report.MeanSEM(perSeedFam)
+			cg.Families = append(cg.Families, ff)
+		}
+		st.Groups = append(st.Groups, cg)
+		if g.kind == kindBaseline && baseAt < 0 {
+			baseAt, st.Baseline = len(st.Groups)-1, g.name
+		}
+	}
+	if baseAt < 0 {
+		return st
+	}
+	base := st.Groups[baseAt]
+	baseErr := make([]float64, len(st.Names))
+	for k := range st.Names {
+		baseErr[k] = errorSum(base.BySeverity[k])
+	}
+	for gi := range st.Groups {
+		cg := &st.Groups[gi]
+		var ces []float64
+		cg.CE = make([]*float64, len(st.Names))
+		for k := range st.Names {
+			ce := math.NaN()
+			if len(cg.BySeverity[k]) > 0 && len(base.BySeverity[k]) > 0 && baseErr[k] > 0 {
+				ce = errorSum(cg.BySeverity[k]) / baseErr[k]
+			}
+			cg.CE[k] = finite(ce)
+			ces = append(ces, ce)
+		}
+		mce, _ := report.MeanSEM(ces)
+		cg.MCE = finite(mce)
+		for fi := range cg.Families {
+			var xs []float64
+			for k, fk := range st.Families {
+				if fk == cg.Families[fi].Family {
+					xs = append(xs, ces[k])
+				}
+			}
+			m, _ := report.MeanSEM(xs)
+			cg.Families[fi].CE = finite(m)
+		}
+	}
+	return st
 }
 
 // adjustFamily sets PHolm on every test that ran, adjusting the p-values
 // by Holm's method over all of them as one family: every comparison of the
-// neural target, in both norms and every noise measure. The outcome can then
+// neural target, in both norms, every noise measure and every corruption. The outcome can then
 // claim any one difference while keeping the chance of a false claim
 // anywhere in the report at most alphaTest.
 func adjustFamily(cs []comparison) {
@@ -316,10 +580,12 @@ func adjustFamily(cs []comparison) {
 				ps, dst = append(ps, m.Wilcoxon.P), append(dst, &m.PHolm)
 			}
 		}
-		for j := range cs[i].Noise {
-			n := &cs[i].Noise[j]
-			if n.Test != nil && !math.IsNaN(n.Test.P) {
-				ps, dst = append(ps, n.Test.P), append(dst, &n.PHolm)
+		for _, tests := range [][]pairedNoise{cs[i].Noise, cs[i].Corruption} {
+			for j := range tests {
+				n := &tests[j]
+				if n.Test != nil && !math.IsNaN(n.Test.P) {
+					ps, dst = append(ps, n.Test.P), append(dst, &n.PHolm)
+				}
 			}
 		}
 	}
@@ -399,7 +665,7 @@ func familySize(cmp *comparisons) int {
 				n++
 			}
 		}
-		for _, x := range c.Noise {
+		for _, x := range slices.Concat(c.Noise, c.Corruption) {
 			if x.PHolm != nil {
 				n++
 			}

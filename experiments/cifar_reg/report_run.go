@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brainreg/brainreg/data/corrupt"
 	"github.com/brainreg/brainreg/experiments/internal/buildinfo"
 	"github.com/brainreg/brainreg/experiments/internal/report"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
@@ -186,6 +187,9 @@ func writeReport(dir string, cfg pipelineConfig, tsum *targetSummary, runs []*mo
 			return err
 		}
 	}
+	if err := corruptionPlots(plots, gs, cmp.Corruption); err != nil {
+		return err
+	}
 	trade, series := alphaTrade(gs)
 	if series != nil {
 		if err := report.LinePlot(filepath.Join(plots, "alpha_trade"), "what α trades (mean ± SEM over seeds)",
@@ -319,6 +323,21 @@ func writeCSV(path string, runs []*modelRun) error {
 			header = append(header, fmt.Sprintf("robust_accuracy_%s_%g", nr.Norm, nr.Eps), fmt.Sprintf("median_minimal_%s_correct", nr.Norm))
 		}
 	}
+	// The corruption columns, by name, from the first run evaluated on them
+	// (empty for a run that was not).
+	var corr []robust.CorruptionCurve
+	for _, r := range runs {
+		if r.Robustness != nil && r.Robustness.Corruption != nil {
+			corr = r.Robustness.Corruption.Curves
+			header = append(header, "corruption_clean_accuracy")
+			for _, c := range corr {
+				for s := range c.Accuracy {
+					header = append(header, fmt.Sprintf("%s_s%d", c.Name, s+1))
+				}
+			}
+			break
+		}
+	}
 	b.WriteString(strings.Join(header, ",") + "\n")
 	for _, r := range runs {
 		row := []string{r.Kind, fmt.Sprint(r.Alpha), fmt.Sprint(r.Seed), fmt.Sprintf("%.4f", r.CleanAcc)}
@@ -330,6 +349,34 @@ func writeCSV(path string, runs []*modelRun) error {
 			}
 			for _, nr := range r.Robustness.Adversarial {
 				row = append(row, fmt.Sprintf("%.4f", nr.RobustAccuracy), fmt.Sprintf("%.6g", float64(nr.MedianCorrect)))
+			}
+		}
+		if corr != nil {
+			var cr *robust.CorruptionResult
+			if r.Robustness != nil {
+				cr = r.Robustness.Corruption
+			}
+			if cr != nil {
+				row = append(row, fmt.Sprintf("%.4f", cr.CleanAccuracy))
+			} else {
+				row = append(row, "")
+			}
+			for _, want := range corr {
+				var acc []float64
+				if cr != nil {
+					for _, c := range cr.Curves {
+						if c.Name == want.Name {
+							acc = c.Accuracy
+						}
+					}
+				}
+				for s := range want.Accuracy {
+					if s < len(acc) {
+						row = append(row, fmt.Sprintf("%.4f", acc[s]))
+					} else {
+						row = append(row, "")
+					}
+				}
 			}
 		}
 		b.WriteString(strings.Join(row, ",") + "\n")
@@ -415,6 +462,8 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade
 	}
 	b.WriteString("\n")
 
+	b.WriteString(corruptionText(cmp.Corruption))
+
 	if len(cmp.Robust) > 0 {
 		b.WriteString("## Adversarial robustness (attack ensemble)\n\n")
 		b.WriteString("Robust accuracy: an image counts as robust only if every attack fails within ε (mean ± SEM over seeds); \"after each attack\" is the running figure as the attacks follow one another, AutoAttack's way. ")
@@ -473,7 +522,14 @@ func summaryMarkdown(cfg pipelineConfig, tsum *targetSummary, gs []*group, trade
 	b.WriteString(testsText(cmp))
 	b.WriteString("## Outcome\n\n")
 	b.WriteString(outcome(gs, cmp))
-	b.WriteString("\nPlots: plots/noise_*.png (accuracy against noise level), plots/minimal_*.png (minimal perturbations over the common image set), plots/robust_*.png (robust accuracy against ε). Numbers: results.csv, results.json (statistics under \"statistics\").\n")
+	b.WriteString("\nPlots: plots/noise_*.png (accuracy against noise level), ")
+	if cmp.Corruption != nil {
+		b.WriteString("plots/corruption_<family>.png (accuracy against corruption severity), ")
+		if cmp.Corruption.Baseline != "" {
+			b.WriteString("plots/corruption_ce.png (corruption error per corruption), ")
+		}
+	}
+	b.WriteString("plots/minimal_*.png (minimal perturbations over the common image set), plots/robust_*.png (robust accuracy against ε). Numbers: results.csv, results.json (statistics under \"statistics\").\n")
 	return b.String()
 }
 
@@ -482,6 +538,15 @@ func evaluationText(c robust.Config) string {
 	var b strings.Builder
 	b.WriteString("## Evaluation\n\n")
 	fmt.Fprintf(&b, "Noise on the first %s test images. ", countOrAll(c.NoiseImages))
+	if c.CorruptImages > 0 {
+		names := c.Corruptions
+		what := fmt.Sprintf("%d corruptions", len(names))
+		if len(names) == 0 || slices.Equal(names, corrupt.Names()) {
+			what = fmt.Sprintf("all %d corruptions", len(corrupt.Names()))
+		}
+		fmt.Fprintf(&b, "Common corruptions (CIFAR-10-C, data/corrupt; %s at severities 1–%d) on the first %d test images, seed %d. ",
+			what, corrupt.Severities, c.CorruptImages, c.CorruptSeed)
+	}
 	if c.AttackImages > 0 {
 		fmt.Fprintf(&b, "Attacks on the first %d test images, in each norm in this order (AutoAttack's protocol): ", c.AttackImages)
 		for _, e := range []attack.EnsembleConfig{c.Linf, c.L2} {
@@ -605,6 +670,9 @@ func testsText(cmp *comparisons) string {
 	var b strings.Builder
 	b.WriteString("Per image (minimal perturbations over the common set): Wilcoxon signed-rank test, the difference of medians with a paired bootstrap 95 % interval, the rank-biserial correlation r and the share of images where the first model needs the larger perturbation. ")
 	b.WriteString("Per seed (noise): paired t-test over seeds, mean difference with its 95 % interval. ")
+	if slices.ContainsFunc(cmp.Comparisons, func(c comparison) bool { return len(c.Corruption) > 0 }) {
+		b.WriteString("Per seed (corruptions): the same on the mean accuracy over the severities, per corruption and over all of them. ")
+	}
 	fmt.Fprintf(&b, "Holm's p adjusts each p-value for the %d tests of this table taken together; the outcome below uses it, at the %g level.\n\n", familySize(cmp), alphaTest)
 	b.WriteString("| comparison | measure | difference | test | p | p (Holm) | effect |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range cmp.Comparisons {
@@ -613,7 +681,7 @@ func testsText(cmp *comparisons) string {
 			fmt.Fprintf(&b, "| %s | median minimal %s (%d images) | %+.3g [%.3g, %.3g] | Wilcoxon | %.3g | %.3g | r = %+.2f, larger on %.0f%% |\n",
 				name, strings.ToUpper(m.Norm), m.Images, m.MedianDiff, m.CILow, m.CIHigh, m.Wilcoxon.P, holmP(m.PHolm), m.Wilcoxon.RankBiserial, 100*m.Wilcoxon.FractionGreater)
 		}
-		for _, n := range c.Noise {
+		for _, n := range slices.Concat(c.Noise, c.Corruption) {
 			if n.Test == nil {
 				fmt.Fprintf(&b, "| %s | %s, %s | %+.1f points | – | – | – | %s |\n", name, n.Kind, n.Measure, 100*(n.A-n.B), n.Note)
 				continue
@@ -672,6 +740,7 @@ func outcome(gs []*group, cmp *comparisons) string {
 					n.Kind, n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, holmP(n.PHolm))
 			}
 		}
+		b.WriteString(corruptionOutcome(c, cmp.Corruption))
 		b.WriteString("\n")
 	}
 	for _, n := range gs {
@@ -736,4 +805,272 @@ func buildText(gs []*group) string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// ceText formats a corruption error ("–" where undefined).
+func ceText(ce *float64) string {
+	if ce == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", *ce)
+}
+
+// corruptionText is the section on the common corruptions: accuracy per
+// corruption and model, the corruption error relative to the baseline with
+// the mCE, and the figures per family ("" when no model was evaluated on
+// the corruptions).
+func corruptionText(cs *corruptionStats) string {
+	if cs == nil || len(cs.Groups) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("## Common corruptions (CIFAR-10-C)\n\n")
+	fmt.Fprintf(&b, "The corruptions of Hendrycks & Dietterich (2019) applied to the 8-bit grayscale images (data/corrupt), severities 1–%d, on the first %d test images, seed %d: every model sees the same corrupted images. ",
+		corrupt.Severities, cs.Images, cs.Seed)
+	b.WriteString("Accuracy is the mean over the severities (mean ± SEM over seeds). ")
+	if cs.Baseline != "" {
+		fmt.Fprintf(&b, "The corruption error CE_c = Σ_s err(model, c, s) / Σ_s err(%s, c, s), errors averaged over seeds, is relative to this run's %s (whose CE is 1); mCE is the mean of CE over the corruptions (Hendrycks & Dietterich normalise by AlexNet instead). ",
+			cs.Baseline, cs.Baseline)
+	} else {
+		b.WriteString("No baseline in this run: no corruption error. ")
+	}
+	b.WriteString("Plots: plots/corruption_<family>.png (accuracy against severity, severity 0 the clean images)")
+	if cs.Baseline != "" {
+		b.WriteString(", plots/corruption_ce.png (CE per corruption)")
+	}
+	b.WriteString(".\n\n")
+
+	header := func(first string) {
+		b.WriteString("| " + first + " |")
+		for _, g := range cs.Groups {
+			b.WriteString(" " + g.Group + " |")
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---|", len(cs.Groups)) + "\n")
+	}
+	header("accuracy, mean over severities")
+	b.WriteString("| clean (these images) |")
+	for _, g := range cs.Groups {
+		fmt.Fprintf(&b, " %s |", pct(g.Clean, 0, 1))
+	}
+	b.WriteString("\n")
+	for k, name := range cs.Names {
+		fmt.Fprintf(&b, "| %s (%s) |", name, cs.Families[k])
+		for _, g := range cs.Groups {
+			fmt.Fprintf(&b, " %s |", pct(g.Accuracy[k], g.SEM[k], g.Seeds))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| **mean over corruptions** |")
+	for _, g := range cs.Groups {
+		m, _ := report.MeanSEM(g.Accuracy)
+		fmt.Fprintf(&b, " %s |", pct(m, 0, 1))
+	}
+	b.WriteString("\n\n")
+
+	if cs.Baseline != "" {
+		header("corruption error CE")
+		for k, name := range cs.Names {
+			fmt.Fprintf(&b, "| %s |", name)
+			for _, g := range cs.Groups {
+				fmt.Fprintf(&b, " %s |", ceText(g.CE[k]))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("| **mCE** |")
+		for _, g := range cs.Groups {
+			fmt.Fprintf(&b, " **%s** |", ceText(g.MCE))
+		}
+		b.WriteString("\n\n")
+	}
+
+	what := "family: mean accuracy over its corruptions"
+	if cs.Baseline != "" {
+		what += " (mean CE)"
+	}
+	header(what)
+	for fi, f := range cs.Groups[0].Families {
+		fmt.Fprintf(&b, "| %s |", f.Family)
+		for _, g := range cs.Groups {
+			ff := g.Families[fi]
+			fmt.Fprintf(&b, " %s", pct(ff.Accuracy, ff.SEM, g.Seeds))
+			if cs.Baseline != "" {
+				fmt.Fprintf(&b, " (%s)", ceText(ff.CE))
+			}
+			b.WriteString(" |")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// corruptionOutcome states what the paired tests say about the corruptions
+// for one comparison, as for noise: the mean over every corruption, then
+// the corruptions where the neural target is significantly more or less
+// accurate after Holm's adjustment, and how many show no significant
+// difference ("" without corruption tests).
+func corruptionOutcome(c comparison, cs *corruptionStats) string {
+	if len(c.Corruption) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	mce := func(name string) string {
+		if cs == nil || cs.Baseline == "" {
+			return ""
+		}
+		for _, g := range cs.Groups {
+			if g.Group == name {
+				return ceText(g.MCE)
+			}
+		}
+		return "–"
+	}
+	var per []pairedNoise
+	for _, n := range c.Corruption {
+		if n.Kind != allCorruptions {
+			per = append(per, n)
+			continue
+		}
+		ce := ""
+		if m := mce(c.A); m != "" {
+			ce = fmt.Sprintf("; mCE %s against %s", m, mce(c.B))
+		}
+		if n.Test == nil {
+			fmt.Fprintf(&b, "- Common corruptions, %s: %.1f%% against %.1f%%%s; %s, so no claim.\n", n.Measure, 100*n.A, 100*n.B, ce, n.Note)
+			continue
+		}
+		v := verdict(holmP(n.PHolm), n.Test.MeanDiff)
+		word := map[string]string{"larger": "higher with the neural target", "smaller": "lower with the neural target",
+			"no significant difference": "no significant difference", "untested": "untested"}[v]
+		fmt.Fprintf(&b, "- Common corruptions, %s: %s (%+.1f points [%+.1f, %+.1f], paired t over %d seeds, p = %.3g, Holm %.3g%s).\n",
+			n.Measure, word, 100*n.Test.MeanDiff, 100*n.Test.CILow, 100*n.Test.CIHigh, n.Seeds, n.Test.P, holmP(n.PHolm), ce)
+	}
+	if len(per) == 0 {
+		return b.String()
+	}
+	var higher, lower []string
+	var none, untested int
+	note := ""
+	for _, n := range per {
+		if n.Test == nil {
+			untested++
+			note = n.Note
+			continue
+		}
+		item := fmt.Sprintf("%s (%+.1f points, Holm %.3g)", n.Kind, 100*n.Test.MeanDiff, holmP(n.PHolm))
+		switch verdict(holmP(n.PHolm), n.Test.MeanDiff) {
+		case "larger":
+			higher = append(higher, item)
+		case "smaller":
+			lower = append(lower, item)
+		default:
+			none++
+		}
+	}
+	if untested == len(per) {
+		fmt.Fprintf(&b, "- Each corruption, %s: %s, so no claim.\n", corruptionMeasure, note)
+		return b.String()
+	}
+	var parts []string
+	if len(higher) > 0 {
+		parts = append(parts, "higher with the neural target on "+strings.Join(higher, ", "))
+	}
+	if len(lower) > 0 {
+		parts = append(parts, "lower on "+strings.Join(lower, ", "))
+	}
+	if none > 0 {
+		parts = append(parts, fmt.Sprintf("no significant difference on %d of the %d", none, len(per)))
+	}
+	if untested > 0 {
+		parts = append(parts, fmt.Sprintf("%d untested (%s)", untested, note))
+	}
+	fmt.Fprintf(&b, "- Each corruption, %s (paired t over seeds, Holm): %s.\n", corruptionMeasure, strings.Join(parts, "; "))
+	return b.String()
+}
+
+// corruptionPlots draws the accuracy against severity per family (severity
+// 0 the clean accuracy on the same images; mean over the family's
+// corruptions, mean ± SEM over seeds), one file per family, and the CE of
+// every corruption for each model other than the baseline, with the mCE.
+func corruptionPlots(dir string, gs []*group, cs *corruptionStats) error {
+	if cs == nil || len(cs.Groups) == 0 {
+		return nil
+	}
+	for _, f := range cs.Groups[0].Families {
+		var members []string
+		for k, fk := range cs.Families {
+			if fk == f.Family {
+				members = append(members, cs.Names[k])
+			}
+		}
+		var series []report.Series
+		for _, g := range gs {
+			perSeed, clean := g.corruptionCurves(members)
+			if len(perSeed) == 0 {
+				continue
+			}
+			sr := report.Series{Name: g.name}
+			for sev := 0; sev <= corrupt.Severities; sev++ {
+				var col []float64
+				for s, row := range perSeed {
+					if sev == 0 {
+						col = append(col, clean[s])
+						continue
+					}
+					var xs []float64
+					for _, acc := range row {
+						if sev <= len(acc) {
+							xs = append(xs, acc[sev-1])
+						}
+					}
+					if len(xs) > 0 {
+						m, _ := report.MeanSEM(xs)
+						col = append(col, m)
+					}
+				}
+				if len(col) == 0 {
+					continue
+				}
+				m, e := report.MeanSEM(col)
+				sr.X, sr.Y, sr.Err = append(sr.X, float64(sev)), append(sr.Y, m), append(sr.Err, e)
+			}
+			series = append(series, sr)
+		}
+		if len(series) == 0 {
+			continue
+		}
+		sev := make([]float64, corrupt.Severities+1)
+		for i := range sev {
+			sev[i] = float64(i)
+		}
+		if err := report.LinePlotTicks(filepath.Join(dir, "corruption_"+f.Family),
+			fmt.Sprintf("%s: %s (mean ± SEM over seeds)", f.Family, strings.Join(members, ", ")),
+			"severity (0: the clean images)", "test accuracy, mean over the corruptions", sev, series); err != nil {
+			return err
+		}
+	}
+	if cs.Baseline == "" {
+		return nil
+	}
+	var bars []report.Bars
+	for _, g := range cs.Groups {
+		if g.Group == cs.Baseline {
+			continue
+		}
+		v := make([]float64, 0, len(cs.Names)+1)
+		for _, ce := range append(slices.Clone(g.CE), g.MCE) {
+			if ce == nil {
+				v = append(v, math.NaN())
+			} else {
+				v = append(v, *ce)
+			}
+		}
+		bars = append(bars, report.Bars{Name: g.Group, Values: v})
+	}
+	if len(bars) == 0 {
+		return nil
+	}
+	return report.BarChart(filepath.Join(dir, "corruption_ce"),
+		fmt.Sprintf("corruption error relative to the %s (mCE: mean over corruptions)", cs.Baseline),
+		"CE", append(slices.Clone(cs.Names), "mCE"), bars, 1, cs.Baseline+" (CE = 1)")
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/brainreg/brainreg/data/corrupt"
 	"github.com/brainreg/brainreg/experiments/internal/robust"
+	"github.com/brainreg/brainreg/experiments/internal/runio"
 	"github.com/brainreg/brainreg/nn/attack"
 )
 
@@ -133,5 +137,159 @@ func TestOutcomeUsesHolm(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("outcome lacks %q; it is:\n%s", want, md)
 		}
+	}
+}
+
+// withCorruption gives a fake run accuracies under three corruptions, one
+// of each of three families: curves[name] at severities 1–5.
+func withCorruption(r *modelRun, clean float64, curves map[string][]float64) *modelRun {
+	cr := &robust.CorruptionResult{Images: 40, Seed: robust.DefaultCorruptSeed, CleanAccuracy: clean}
+	for _, name := range []string{"gaussian_noise", "fog", "contrast"} {
+		c, _ := corrupt.ByName(name)
+		cr.Curves = append(cr.Curves, robust.CorruptionCurve{Name: name, Family: c.Family, Accuracy: curves[name]})
+	}
+	r.Robustness.Corruption = cr
+	return r
+}
+
+// halfErrors is the accuracy with half the errors of acc.
+func halfErrors(acc []float64) []float64 {
+	out := make([]float64, len(acc))
+	for i, a := range acc {
+		out[i] = 1 - (1-a)/2
+	}
+	return out
+}
+
+// The corruption error on hand-made results: the baseline's CE is exactly
+// 1 for every corruption and its mCE exactly 1; a model with half the
+// baseline's errors under a corruption has CE 0.5 there, one with the same
+// accuracy 1, one with 1.5 times the errors 1.5. The report's tables, the
+// paired tests (two seeds: tested, in the Holm family) and the outcome
+// sentence follow, and the plots are written.
+func TestReportCorruptionCE(t *testing.T) {
+	base := []float64{0.9, 0.7, 0.5, 0.3, 0.1} // errors sum to 2.5
+	worse := make([]float64, len(base))
+	for i, a := range base {
+		worse[i] = 1 - 1.5*(1-a)
+	}
+	mk := func(kind string, alpha float64, seed uint64, curves map[string][]float64) *modelRun {
+		return withCorruption(fakeRun(kind, alpha, seed, 0.8, 0.3, 0.1, 0.0025), 0.8, curves)
+	}
+	b := map[string][]float64{"gaussian_noise": base, "fog": base, "contrast": base}
+	n := map[string][]float64{"gaussian_noise": halfErrors(base), "fog": base, "contrast": worse}
+	runs := []*modelRun{
+		mk(kindBaseline, 0, 1, b), mk(kindBaseline, 0, 2, b),
+		mk(kindNeural, 20, 1, n), mk(kindNeural, 20, 2, n),
+		mk(kindShuffled, 20, 1, b),
+	}
+	cs := corruptionSummary(groupRuns(runs))
+	if cs == nil || cs.Baseline != "baseline" || !slices.Equal(cs.Names, []string{"gaussian_noise", "fog", "contrast"}) ||
+		!slices.Equal(cs.Families, []string{"noise", "weather", "digital"}) || len(cs.Groups) != 3 {
+		t.Fatalf("summary %+v", cs)
+	}
+	ce := func(g corruptionGroup) []float64 {
+		var out []float64
+		for _, c := range g.CE {
+			out = append(out, *c)
+		}
+		return out
+	}
+	bg, ng, sg := cs.Groups[0], cs.Groups[1], cs.Groups[2]
+	if got := ce(bg); !slices.Equal(got, []float64{1, 1, 1}) || *bg.MCE != 1 {
+		t.Errorf("baseline CE %v, mCE %v: want exactly 1", got, *bg.MCE)
+	}
+	if got := ce(sg); !slices.Equal(got, []float64{1, 1, 1}) {
+		t.Errorf("shuffled (the baseline's accuracies) CE %v", got)
+	}
+	want := []float64{0.5, 1, 1.5}
+	for k, c := range ce(ng) {
+		if math.Abs(c-want[k]) > 1e-12 {
+			t.Errorf("neural CE %v, want %v", ce(ng), want)
+		}
+	}
+	if math.Abs(*ng.MCE-1) > 1e-12 || math.Abs(*ng.Families[0].CE-0.5) > 1e-12 || ng.Families[0].Family != "noise" {
+		t.Errorf("neural mCE %v, families %+v", *ng.MCE, ng.Families)
+	}
+	if math.Abs(ng.Accuracy[0]-0.75) > 1e-12 || bg.Accuracy[0] != 0.5 || bg.Seeds != 2 || bg.Clean != 0.8 {
+		t.Errorf("accuracies: neural %v, baseline %v", ng.Accuracy, bg.Accuracy)
+	}
+
+	dir := t.TempDir()
+	cfg := pipelineConfig{Preset: "test", Seeds: 2, Pairs: 16, Alphas: []float64{20}}
+	cfg.Robust.CorruptImages, cfg.Robust.CorruptSeed = 40, robust.DefaultCorruptSeed
+	cfg.Robust.Corruptions = cs.Names
+	if err := writeReport(dir, cfg, nil, runs); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(raw)
+	for _, want := range []string{
+		"Common corruptions (CIFAR-10-C, data/corrupt; 3 corruptions at severities 1–5) on the first 40 test images, seed 2019.",
+		"## Common corruptions (CIFAR-10-C)",
+		"| accuracy, mean over severities | baseline | neural α=20 | shuffled α=20 |",
+		"| gaussian_noise (noise) | 50.0 ± 0.0% | 75.0 ± 0.0% | 50.0% |",
+		"| gaussian_noise | 1.000 | 0.500 | 1.000 |",
+		"| contrast | 1.000 | 1.500 | 1.000 |",
+		"| **mCE** | **1.000** | **1.000** | **1.000** |",
+		"| noise | 50.0 ± 0.0% (1.000) | 75.0 ± 0.0% (0.500) | 50.0% (1.000) |",
+		"| neural α=20 vs baseline | gaussian_noise, mean accuracy over severities 1–5 | +25.0 [+25.0, +25.0] points | paired t (2 seeds) |",
+		// Against the baseline a Wilcoxon test (L∞), 3 paired t of the
+		// noise and 4 of the corruptions (the mean over them and each of
+		// 3); against the shuffled control, whose single seed allows no
+		// paired t, the Wilcoxon test.
+		"Holm's p adjusts each p-value for the 9 tests of this table taken together",
+		"- Common corruptions, mean accuracy over corruptions and severities: no significant difference (+0.0 points [+0.0, +0.0], paired t over 2 seeds, p = 1, Holm 1; mCE 1.000 against 1.000).",
+		"- Each corruption, mean accuracy over severities 1–5 (paired t over seeds, Holm): higher with the neural target on gaussian_noise (+25.0 points, Holm 0); lower on contrast (-25.0 points, Holm 0); no significant difference on 1 of the 3.",
+		"**neural α=20 against shuffled α=20:**",
+		"- Common corruptions, mean accuracy over corruptions and severities: 50.0% against 50.0%; mCE 1.000 against 1.000; 1 paired seed(s): no test, so no claim.",
+		"- Each corruption, mean accuracy over severities 1–5: 1 paired seed(s): no test, so no claim.",
+		"plots/corruption_<family>.png",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary.md lacks %q; it is:\n%s", want, md)
+		}
+	}
+	for _, f := range []string{"corruption_noise.png", "corruption_weather.svg", "corruption_digital.png", "corruption_ce.png", "corruption_ce.svg"} {
+		if st, err := os.Stat(filepath.Join(dir, "plots", f)); err != nil || st.Size() == 0 {
+			t.Errorf("plots/%s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plots", "corruption_blur.png")); err == nil {
+		t.Error("a plot for the blur family, which has no corruption here")
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "results.csv"))
+	lines := strings.Split(string(csv), "\n")
+	if !strings.HasSuffix(lines[0], ",corruption_clean_accuracy,gaussian_noise_s1,gaussian_noise_s2,gaussian_noise_s3,gaussian_noise_s4,gaussian_noise_s5,fog_s1,fog_s2,fog_s3,fog_s4,fog_s5,contrast_s1,contrast_s2,contrast_s3,contrast_s4,contrast_s5") ||
+		!strings.HasSuffix(lines[1], ",0.8000,0.9000,0.7000,0.5000,0.3000,0.1000,0.9000,0.7000,0.5000,0.3000,0.1000,0.9000,0.7000,0.5000,0.3000,0.1000") {
+		t.Errorf("results.csv:\n%s", csv)
+	}
+	var res struct {
+		Statistics struct {
+			Corruption  *corruptionStats `json:"corruption"`
+			Comparisons []comparison     `json:"comparisons"`
+		} `json:"statistics"`
+	}
+	if err := runio.ReadJSON(filepath.Join(dir, "results.json"), &res); err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Statistics.Corruption; c == nil || len(c.Groups) != 3 || *c.Groups[0].MCE != 1 || len(res.Statistics.Comparisons[0].Corruption) != 4 {
+		t.Errorf("results.json statistics: %+v", res.Statistics)
+	}
+
+	// Without a baseline: accuracies, no CE.
+	none := corruptionSummary(groupRuns(runs[2:]))
+	if none == nil || none.Baseline != "" || none.Groups[0].CE != nil || none.Groups[0].MCE != nil {
+		t.Errorf("without a baseline: %+v", none)
+	}
+	if txt := corruptionText(none); !strings.Contains(txt, "No baseline in this run: no corruption error.") || strings.Contains(txt, "mCE") {
+		t.Errorf("without a baseline:\n%s", txt)
+	}
+	// Runs without corruption results: no section, no statistics.
+	if corruptionSummary(groupRuns([]*modelRun{fakeRun(kindBaseline, 0, 1, 0.8, 0.3, 0.1, 0.0025)})) != nil {
+		t.Error("a corruption summary for runs without corruptions")
 	}
 }

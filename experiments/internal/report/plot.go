@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/brainreg/brainreg/nn/checkpoint"
@@ -27,7 +28,21 @@ type Series struct {
 
 // LinePlot draws the series and writes base+".png" and base+".svg".
 func LinePlot(base, title, xLabel, yLabel string, series []Series) error {
+	return LinePlotTicks(base, title, xLabel, yLabel, nil, series)
+}
+
+// LinePlotTicks is LinePlot with the x axis ticked at xTicks, labelled
+// with %g (the default ticks when xTicks is empty): for a few discrete
+// levels such as severities 0…5.
+func LinePlotTicks(base, title, xLabel, yLabel string, xTicks []float64, series []Series) error {
 	p := plot.New()
+	if len(xTicks) > 0 {
+		var ticks plot.ConstantTicks
+		for _, x := range xTicks {
+			ticks = append(ticks, plot.Tick{Value: x, Label: fmt.Sprintf("%g", x)})
+		}
+		p.X.Tick.Marker = ticks
+	}
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
@@ -115,6 +130,70 @@ func BoxPlot(base, title, yLabel string, names []string, groups [][]float64, log
 	}
 	p.NominalX(names...)
 	return save(p, base, 16*vg.Centimeter, 11*vg.Centimeter)
+}
+
+// Bars is one series of a grouped bar chart: one value per category.
+type Bars struct {
+	Name   string
+	Values []float64
+}
+
+// BarChart draws, for every category, a group of bars, one per series
+// (NaN or infinite values are left out), and, when ref is finite, a dashed
+// horizontal line at ref named refName in the legend; it writes
+// base+".png" and base+".svg". The category names are written at an angle
+// so that long ones do not overlap.
+func BarChart(base, title, yLabel string, categories []string, series []Bars, ref float64, refName string) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = yLabel
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	// The groups fill 80 % of each category's width on the 22 cm plot.
+	width := vg.Length(22) * vg.Centimeter * 0.8 / vg.Length(max(len(categories), 1)) / vg.Length(max(len(series), 1)) * 0.8
+	top := 0.0
+	if !math.IsNaN(ref) && !math.IsInf(ref, 0) {
+		top = ref
+	}
+	for i, s := range series {
+		if len(s.Values) != len(categories) {
+			return fmt.Errorf("report: series %q has %d values for %d categories", s.Name, len(s.Values), len(categories))
+		}
+		vals := make(plotter.Values, len(s.Values))
+		for j, v := range s.Values {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				vals[j], top = v, max(top, v)
+			}
+		}
+		b, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return fmt.Errorf("report: series %q: %w", s.Name, err)
+		}
+		b.Color = plotutil.Color(i)
+		b.LineStyle.Width = 0
+		b.Offset = (vg.Length(i) - vg.Length(len(series)-1)/2) * width
+		p.Add(b)
+		p.Legend.Add(s.Name, b)
+	}
+	if !math.IsNaN(ref) && !math.IsInf(ref, 0) {
+		l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: ref}, {X: float64(len(categories)) - 0.5, Y: ref}})
+		if err != nil {
+			return fmt.Errorf("report: reference line: %w", err)
+		}
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(l)
+		if refName != "" {
+			p.Legend.Add(refName, l)
+		}
+	}
+	// Room above the highest bar for the legend, a line per entry.
+	if top > 0 {
+		p.Y.Min, p.Y.Max = 0, top*(1.1+0.08*float64(len(series)+1))
+	}
+	p.NominalX(categories...)
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = text.XRight, text.YCenter
+	return save(p, base, 22*vg.Centimeter, 12*vg.Centimeter)
 }
 
 // save writes the plot as PNG and SVG, each atomically.

@@ -52,3 +52,26 @@ func TestPlotsWritePNGAndSVG(t *testing.T) {
 		t.Fatal("mismatched series plotted")
 	}
 }
+
+// A grouped bar chart with a reference line, a value left out (NaN), and
+// long category names, written as PNG and SVG; a series of the wrong
+// length is refused.
+func TestBarChart(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "ce")
+	cats := []string{"gaussian_noise", "elastic_transform", "jpeg_compression", "mCE"}
+	err := BarChart(base, "corruption error", "CE", cats, []Bars{
+		{Name: "neural", Values: []float64{0.9, 1.1, math.NaN(), 1}},
+		{Name: "shuffled", Values: []float64{1.05, 0.97, 1.2, 1.07}},
+	}, 1, "baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := os.ReadFile(base + ".png")
+	svg, _ := os.ReadFile(base + ".svg")
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) || !bytes.Contains(svg, []byte("shuffled")) || !bytes.Contains(svg, []byte("elastic_transform")) {
+		t.Fatalf("bar chart files: %d bytes PNG, %d bytes SVG", len(png), len(svg))
+	}
+	if err := BarChart(base, "bad", "CE", cats, []Bars{{Name: "s", Values: []float64{1}}}, math.NaN(), ""); err == nil {
+		t.Fatal("a series of 1 value for 4 categories plotted")
+	}
+}

@@ -82,6 +82,11 @@ func TestEvaluateSmokeCIFAR(t *testing.T) {
 			t.Errorf("%s: accuracy %v at level 0 on %d images, clean %v", c.Kind, c.Accuracy[0], c.Images, res.CleanAccuracy)
 		}
 	}
+	if c := res.Corruption; c == nil || c.Images != cfg.CorruptImages || c.CleanAccuracy != 1 || len(c.Curves) != len(cfg.Corruptions) {
+		t.Errorf("corruptions: %+v", c)
+	} else {
+		t.Logf("corruptions on %d images: %+v", c.Images, c.Curves)
+	}
 	for _, c := range res.Checks {
 		t.Logf("check %s (%s) passed %v: %s", c.Name, c.Norm, c.Passed, c.Detail)
 	}

@@ -47,8 +47,9 @@ func MakeTransferSets(ctx context.Context, source attack.Model, name string, tes
 
 // Evaluate measures the robustness of m on the test images (pixels in
 // [0, 1]; the attacks use the first AttackImages of the set, the noise
-// curves NoiseImages of them) with cfg, on threads goroutines: noise
-// curves, the attack ensemble in L∞ and L2 with every image's minimal
+// curves NoiseImages of them, the corruptions CorruptImages) with cfg, on
+// threads goroutines: noise curves, accuracy under the common corruptions,
+// the attack ensemble in L∞ and L2 with every image's minimal
 // perturbation, the soundness checks, and the accuracy on every transfer
 // set (which may be nil). Log, if not nil, receives one line per part.
 func Evaluate(ctx context.Context, m attack.Model, test attack.Images, transfer []TransferSet, cfg Config,
@@ -85,6 +86,16 @@ func Evaluate(ctx context.Context, m attack.Model, test attack.Images, transfer 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.CorruptImages > 0 {
+		err := timed("corruption", func() error {
+			var err error
+			res.Corruption, err = CorruptionAccuracy(ctx, m, test.Subset(cfg.CorruptImages), cfg.Corruptions, cfg.CorruptSeed, cfg.Batch, threads)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	im := test.Subset(cfg.AttackImages)

@@ -84,6 +84,7 @@ func TestEvaluateSmoke(t *testing.T) {
 	m := tinyModel(3)
 	test := gratings(t, m, 120, 2)
 	cfg := Smoke()
+	cfg.CorruptImages = 0 // 8×8 images; the corruptions need 32×32 (corruption_test.go)
 	ctx := context.Background()
 	sets, err := MakeTransferSets(ctx, m, "self", test, cfg, 2)
 	if err != nil {

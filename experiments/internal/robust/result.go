@@ -9,13 +9,15 @@ import (
 
 // Result is the robustness of one model, ready for results.json.
 type Result struct {
-	Config        Config             `json:"config"`
-	CleanAccuracy float64            `json:"clean_accuracy"` // on the noise images
-	Noise         []NoiseCurve       `json:"noise"`
-	Adversarial   []NormResult       `json:"adversarial"` // L∞, then L2
-	Transfer      []TransferPoint    `json:"transfer"`
-	Checks        []Check            `json:"checks"`
-	Seconds       map[string]float64 `json:"seconds"` // wall time of each part
+	Config        Config       `json:"config"`
+	CleanAccuracy float64      `json:"clean_accuracy"` // on the noise images
+	Noise         []NoiseCurve `json:"noise"`
+	// Accuracy under the common corruptions, when Config.CorruptImages > 0.
+	Corruption  *CorruptionResult  `json:"corruption,omitempty"`
+	Adversarial []NormResult       `json:"adversarial"` // L∞, then L2
+	Transfer    []TransferPoint    `json:"transfer"`
+	Checks      []Check            `json:"checks"`
+	Seconds     map[string]float64 `json:"seconds"` // wall time of each part
 }
 
 // NormResult is the ensemble's outcome in one norm on the attacked images.
