@@ -31,15 +31,23 @@ func TestGemmBlockingInForce(t *testing.T) {
 	if kc < 1 || mc < 1 || nc < 1 || why == "" {
 		t.Fatalf("GemmBlocking() = %d, %d, %d, %q", kc, mc, nc, why)
 	}
-	for _, tl := range []tile{{kernel.mr, kernel.nr}, {rowsKernel.mr, rowsKernel.nr}, {bf16Kern.mr, bf16Kern.nr}} {
-		if tl.mr == 0 {
+	// Sgemm's tiles divide its blocking; the BF16 kernel's tile divides its own.
+	for _, c := range []struct {
+		tl  tile
+		blk blocking
+	}{
+		{tile{kernel.mr, kernel.nr}, blockings.sgemm},
+		{tile{rowsKernel.mr, rowsKernel.nr}, blockings.sgemm},
+		{tile{bf16Kern.mr, bf16Kern.nr}, blockings.bf16},
+	} {
+		if c.tl.mr == 0 {
 			continue
 		}
-		if !slices.Contains(allTiles, tl) {
-			t.Errorf("this build's kernel tile %v is not in allTiles %v", tl, allTiles)
+		if !slices.Contains(allTiles, c.tl) {
+			t.Errorf("this build's kernel tile %v is not in allTiles %v", c.tl, allTiles)
 		}
-		if mc%tl.mr != 0 || nc%tl.nr != 0 {
-			t.Errorf("mc=%d, nc=%d are not multiples of the tile %v", mc, nc, tl)
+		if c.blk.mc%c.tl.mr != 0 || c.blk.nc%c.tl.nr != 0 {
+			t.Errorf("mc=%d, nc=%d are not multiples of the tile %v", c.blk.mc, c.blk.nc, c.tl)
 		}
 	}
 }
