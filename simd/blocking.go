@@ -375,6 +375,16 @@ func readCaches() cacheInfo {
 // parseBlocking parses an override, "kc,mc,nc", and checks it against the
 // rules BlockingEnv states.
 func parseBlocking(s string) (blocking, error) {
+	b, err := parseBlockingNumbers(s)
+	if err != nil {
+		return b, err
+	}
+	return b, checkBlocking(b, allTiles)
+}
+
+// parseBlockingNumbers reads "kc,mc,nc" (spaces around the numbers allowed)
+// without checking the sizes.
+func parseBlockingNumbers(s string) (blocking, error) {
 	example := "for instance 256,120,3072"
 	f := strings.Split(s, ",")
 	if len(f) != 3 {
@@ -388,24 +398,31 @@ func parseBlocking(s string) (blocking, error) {
 		}
 		v[i] = n
 	}
-	b := blocking{v[0], v[1], v[2]}
+	return blocking{v[0], v[1], v[2]}, nil
+}
+
+// checkBlocking checks b against the bounds every blocking keeps (kc in
+// 1…8192, mc up to 2¹⁶, nc up to 2²⁰, at most 1 GiB of buffers a
+// goroutine) and against tiles: mc and nc positive multiples of every
+// tile's mr and nr.
+func checkBlocking(b blocking, tiles []tile) error {
 	mrAll, nrAll := 1, 1
-	for _, t := range allTiles {
+	for _, t := range tiles {
 		mrAll, nrAll = lcm(mrAll, t.mr), lcm(nrAll, t.nr)
 	}
 	switch {
 	case b.kc < 1 || b.kc > 8192:
-		return b, fmt.Errorf("kc=%d is not in 1…8192", b.kc)
+		return fmt.Errorf("kc=%d is not in 1…8192", b.kc)
 	case b.mc < mrAll || b.mc > 1<<16 || b.mc%mrAll != 0:
-		return b, fmt.Errorf("mc=%d is not a positive multiple of %d (every kernel's tile height) up to %d; %d or %d would be",
+		return fmt.Errorf("mc=%d is not a positive multiple of %d (every kernel's tile height) up to %d; %d or %d would be",
 			b.mc, mrAll, 1<<16, max(mrAll, b.mc/mrAll*mrAll), max(mrAll, ceilDiv(b.mc, mrAll)*mrAll))
 	case b.nc < nrAll || b.nc > 1<<20 || b.nc%nrAll != 0:
-		return b, fmt.Errorf("nc=%d is not a positive multiple of %d (every kernel's tile width) up to %d; %d or %d would be",
+		return fmt.Errorf("nc=%d is not a positive multiple of %d (every kernel's tile width) up to %d; %d or %d would be",
 			b.nc, nrAll, 1<<20, max(nrAll, b.nc/nrAll*nrAll), max(nrAll, ceilDiv(b.nc, nrAll)*nrAll))
 	case b.kc*(b.mc+b.nc) > 1<<28:
-		return b, fmt.Errorf("kc·(mc+nc) = %d floats of buffers per goroutine is more than 1 GiB", b.kc*(b.mc+b.nc))
+		return fmt.Errorf("kc·(mc+nc) = %d floats of buffers per goroutine is more than 1 GiB", b.kc*(b.mc+b.nc))
 	}
-	return b, nil
+	return nil
 }
 
 // blockingChoice is the blocking in force: Sgemm's (and SgemmRows's), and

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/brainreg/brainreg/internal/atomicfile"
+	"github.com/brainreg/brainreg/internal/stats"
 	"github.com/klauspost/cpuid/v2"
 )
 
@@ -221,7 +222,7 @@ func calibrate(mode, path string, threads int, caches cacheInfo, timer func(bloc
 	res.Seconds = map[string]float64{}
 	best, modelSec := 0, 0.0
 	for i, b := range cands {
-		sec := median(times[i])
+		sec := stats.Median(times[i])
 		res.Seconds[b.String()] = sec
 		if sec < res.Seconds[cands[best].String()] {
 			best = i
@@ -251,24 +252,13 @@ func calibrate(mode, path string, threads int, caches cacheInfo, timer func(bloc
 	return res, err
 }
 
-// cachedBlocking parses a cached choice, "kc,mc,nc", and checks that it
-// suits the tiles: kc ≥ 1, mc and nc positive multiples of every tile's mr
-// and nr (a choice made for this path always is; parseBlocking's rules,
-// made for every path at once, are stricter).
+// cachedBlocking parses a cached choice, "kc,mc,nc" exactly as
+// blocking.String writes it, and checks it with checkBlocking against the
+// tiles it is for (parseBlocking's rules, made for every path at once, are
+// stricter than a choice made for this path needs).
 func cachedBlocking(s string, tiles []tile) (blocking, bool) {
-	var b blocking
-	if n, err := fmt.Sscanf(s, "%d,%d,%d", &b.kc, &b.mc, &b.nc); err != nil || n != 3 || b.String() != s {
-		return b, false
-	}
-	if b.kc < 1 || b.kc > 8192 || b.mc < 1 || b.nc < 1 || b.kc*(b.mc+b.nc) > 1<<28 {
-		return b, false
-	}
-	for _, t := range tiles {
-		if b.mc%t.mr != 0 || b.nc%t.nr != 0 {
-			return b, false
-		}
-	}
-	return b, true
+	b, err := parseBlockingNumbers(s)
+	return b, err == nil && b.String() == s && checkBlocking(b, tiles) == nil
 }
 
 // apply puts b in force for Sgemm and SgemmRows, with its reason. The
@@ -308,17 +298,6 @@ func writeCalibrationCache(path string, c calibrationCache) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), atomicfile.ResultPerm)
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else if n > 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return 0
 }
 
 // timeCandidate times one pass of calibrationShapes under b, on the
