@@ -17,7 +17,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,6 +30,8 @@ import (
 	"time"
 
 	"github.com/brainreg/brainreg/autograd"
+	"github.com/brainreg/brainreg/experiments/internal/runio"
+	"github.com/brainreg/brainreg/internal/atomicfile"
 )
 
 // trimMemory drops what the stage cached for reuse, so the next stage
@@ -202,7 +203,7 @@ func endStage(name string) {
 	}
 	trimMemory()
 	r.After = readMemStats()
-	if err := appendJSONLine(filepath.Join(mp.dir, "memory.jsonl"), r); err != nil {
+	if err := runio.AppendJSONLine(filepath.Join(mp.dir, "memory.jsonl"), r); err != nil {
 		fmt.Fprintf(os.Stderr, "cifar_reg: -memprofile: %v\n", err)
 	}
 	mp.last, mp.lastCPU = time.Now(), cpuSeconds()
@@ -211,32 +212,10 @@ func endStage(name string) {
 	mp.peakPath = filepath.Join(mp.dir, fmt.Sprintf("%02d-next.peak.pb.gz", mp.seq+1))
 }
 
+// writeHeapProfile writes a heap profile to path atomically, so that a
+// profile rewritten at each new peak is never left torn.
 func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func appendJSONLine(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, atomicfile.ResultPerm, pprof.WriteHeapProfile)
 }
 
 // fileSlug makes a stage name a file name: letters, digits, '.', '=' and
