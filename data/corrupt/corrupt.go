@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/brainreg/brainreg/internal/seed"
 )
 
 const (
@@ -115,6 +117,28 @@ func ByName(name string) (Corruption, error) {
 	return Corruption{}, fmt.Errorf("corrupt: unknown corruption %q (known: %s)", name, known)
 }
 
+// Select returns the corruptions named, in the order given, or all 15 for
+// none; an unknown name is ByName's error, a repeated one an error naming it.
+func Select(names []string) ([]Corruption, error) {
+	if len(names) == 0 {
+		return All(), nil
+	}
+	seen := map[string]bool{}
+	var out []Corruption
+	for _, n := range names {
+		c, err := ByName(n)
+		if err != nil {
+			return nil, err
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("%q listed twice", n)
+		}
+		seen[n] = true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // check reports what is wrong with a call, naming the corruption.
 func (c Corruption) check(n, severity int) error {
 	if c.apply == nil {
@@ -181,22 +205,14 @@ func (c Corruption) ApplyBatch(imgs []uint8, severity int, seed uint64) ([]uint8
 	return out, nil
 }
 
-// ImageSeed is the seed of image k of a batch seeded with seed: the two mixed by
+// ImageSeed is the seed of image k of a batch seeded with s: the two mixed by
 // SplitMix64, so that neighbouring batch seeds do not share images' streams.
-func ImageSeed(seed uint64, k int) uint64 {
-	return splitmix64(splitmix64(seed) + uint64(k))
+func ImageSeed(s uint64, k int) uint64 {
+	return seed.SplitMix64(seed.SplitMix64(s) + uint64(k))
 }
 
-// newSource is the PCG stream of (seed, corruption index); both words pass
+// newSource is the PCG stream of (seed s, corruption index); both words pass
 // through SplitMix64 so that small seeds and indices give unrelated states.
-func newSource(seed uint64, index int) *rand.Rand {
-	return rand.New(rand.NewPCG(splitmix64(seed), splitmix64(0x6a09e667f3bcc909^uint64(index))))
-}
-
-// splitmix64 is Steele, Lea & Flood's SplitMix64 finaliser of x + γ.
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
+func newSource(s uint64, index int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed.SplitMix64(s), seed.SplitMix64(0x6a09e667f3bcc909^uint64(index))))
 }

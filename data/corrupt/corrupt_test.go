@@ -384,3 +384,22 @@ func TestApplyBatch(t *testing.T) {
 		t.Errorf("ImageSeed gives %d distinct seeds of 400", len(seeds))
 	}
 }
+
+func TestSelect(t *testing.T) {
+	all, err := Select(nil)
+	if err != nil || len(all) != 15 {
+		t.Fatalf("Select(nil): %d corruptions, %v", len(all), err)
+	}
+	cs, err := Select([]string{"fog", "gaussian_noise"})
+	if err != nil || len(cs) != 2 || cs[0].Name != "fog" || cs[1].Name != "gaussian_noise" {
+		t.Fatalf("Select(fog, gaussian_noise) = %v, %v", cs, err)
+	}
+	for msg, names := range map[string][]string{
+		`"fog" listed twice`:           {"fog", "fog"},
+		`unknown corruption "nothing"`: {"nothing"},
+	} {
+		if _, err := Select(names); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("Select(%q) = %v, want an error with %s", names, err, msg)
+		}
+	}
+}

@@ -78,21 +78,15 @@ func parseCorruptions(list string) ([]corrupt.Corruption, error) {
 	if list == "" || list == "all" {
 		return corrupt.All(), nil
 	}
-	var out []corrupt.Corruption
-	seen := map[string]bool{}
-	for _, n := range strings.Split(list, ",") {
-		n = strings.TrimSpace(n)
-		c, err := corrupt.ByName(n)
-		if err != nil {
-			return nil, fmt.Errorf("-corruptions: %w", err)
-		}
-		if seen[n] {
-			return nil, fmt.Errorf("-corruptions: %q listed twice", n)
-		}
-		seen[n] = true
-		out = append(out, c)
+	names := strings.Split(list, ",")
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
 	}
-	return out, nil
+	cs, err := corrupt.Select(names)
+	if err != nil {
+		return nil, fmt.Errorf("-corruptions: %w", err)
+	}
+	return cs, nil
 }
 
 // applyParallel is c.ApplyBatch(imgs, severity, seed) on threads

@@ -47,23 +47,11 @@ func (c CorruptionCurve) MeanAccuracy() float64 {
 // corruptionList resolves names (empty: all 15, in data/corrupt's order),
 // rejecting unknown names and repeats.
 func corruptionList(names []string) ([]corrupt.Corruption, error) {
-	if len(names) == 0 {
-		return corrupt.All(), nil
+	cs, err := corrupt.Select(names)
+	if err != nil {
+		return nil, fmt.Errorf("robust: corruptions: %w", err)
 	}
-	seen := map[string]bool{}
-	var out []corrupt.Corruption
-	for _, n := range names {
-		c, err := corrupt.ByName(n)
-		if err != nil {
-			return nil, fmt.Errorf("robust: corruptions: %w", err)
-		}
-		if seen[n] {
-			return nil, fmt.Errorf("robust: corruptions: %q listed twice", n)
-		}
-		seen[n] = true
-		out = append(out, c)
-	}
-	return out, nil
+	return cs, nil
 }
 
 // ToBytes writes into dst the 8-bit grayscale image that data/corrupt
