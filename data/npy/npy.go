@@ -492,41 +492,27 @@ func Write(w io.Writer, shape []int, data any) error {
 	var (
 		descr string
 		n     int
-		body  []byte
+		size  int                   // bytes an element
+		put   func(b []byte, i int) // encodes element i into b[:size]
 	)
 	switch v := data.(type) {
 	case []float32:
-		descr, n = "<f4", len(v)
-		body = make([]byte, 4*n)
-		for i, x := range v {
-			binary.LittleEndian.PutUint32(body[4*i:], math.Float32bits(x))
-		}
+		descr, n, size = "<f4", len(v), 4
+		put = func(b []byte, i int) { binary.LittleEndian.PutUint32(b, math.Float32bits(v[i])) }
 	case []float64:
-		descr, n = "<f8", len(v)
-		body = make([]byte, 8*n)
-		for i, x := range v {
-			binary.LittleEndian.PutUint64(body[8*i:], math.Float64bits(x))
-		}
+		descr, n, size = "<f8", len(v), 8
+		put = func(b []byte, i int) { binary.LittleEndian.PutUint64(b, math.Float64bits(v[i])) }
 	case []uint8:
-		descr, n, body = "|u1", len(v), v
+		descr, n = "|u1", len(v)
 	case []int32:
-		descr, n = "<i4", len(v)
-		body = make([]byte, 4*n)
-		for i, x := range v {
-			binary.LittleEndian.PutUint32(body[4*i:], uint32(x))
-		}
+		descr, n, size = "<i4", len(v), 4
+		put = func(b []byte, i int) { binary.LittleEndian.PutUint32(b, uint32(v[i])) }
 	case []int64:
-		descr, n = "<i8", len(v)
-		body = make([]byte, 8*n)
-		for i, x := range v {
-			binary.LittleEndian.PutUint64(body[8*i:], uint64(x))
-		}
+		descr, n, size = "<i8", len(v), 8
+		put = func(b []byte, i int) { binary.LittleEndian.PutUint64(b, uint64(v[i])) }
 	case []int:
-		descr, n = "<i8", len(v)
-		body = make([]byte, 8*n)
-		for i, x := range v {
-			binary.LittleEndian.PutUint64(body[8*i:], uint64(int64(x)))
-		}
+		descr, n, size = "<i8", len(v), 8
+		put = func(b []byte, i int) { binary.LittleEndian.PutUint64(b, uint64(int64(v[i]))) }
 	default:
 		return fmt.Errorf("npy.Write: unsupported data type %T", data)
 	}
@@ -536,8 +522,24 @@ func Write(w io.Writer, shape []int, data any) error {
 	if err := writeHeader(w, descr, shape); err != nil {
 		return err
 	}
-	_, err := w.Write(body)
-	return err
+	if put == nil { // bytes: written as they are
+		_, err := w.Write(data.([]uint8))
+		return err
+	}
+	// The elements are encoded 64 KiB at a time, so that writing an array
+	// needs no copy of it in bytes beside it.
+	buf := make([]byte, min(n*size, 64<<10)/size*size)
+	for i := 0; i < n; {
+		k := min(n-i, len(buf)/size)
+		for j := range k {
+			put(buf[j*size:], i+j)
+		}
+		if _, err := w.Write(buf[:k*size]); err != nil {
+			return err
+		}
+		i += k
+	}
+	return nil
 }
 
 // checkShape checks that shape has no negative dimension and holds n

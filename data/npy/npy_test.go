@@ -3,6 +3,7 @@ package npy
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -284,6 +285,51 @@ func TestWriteFileMode(t *testing.T) {
 		}
 		if st.Mode() != 0o644 {
 			t.Errorf("%s has mode %v, want -rw-r--r--", path, st.Mode())
+		}
+	}
+}
+
+// Write encodes its elements a chunk at a time; the bytes are those of
+// encoding the whole array at once (the header, then every element
+// little-endian), for empty arrays, arrays shorter than a chunk and arrays
+// of several chunks with a partial last one.
+func TestWriteChunksGiveWholeEncoding(t *testing.T) {
+	for _, shape := range [][]int{{0}, {1}, {3, 5}, {6000, 8000 / 64}, {123456789, 0}, {2, 3, 4}, {70000}} {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		f32, f64, i64 := make([]float32, n), make([]float64, n), make([]int, n)
+		for i := range n {
+			f32[i], f64[i], i64[i] = float32(i%977)*0.37, float64(i%977)*-0.37, i*31-7
+		}
+		for _, c := range []struct {
+			descr string
+			data  any
+		}{{"<f4", f32}, {"<f8", f64}, {"<i8", i64}} {
+			var want bytes.Buffer
+			if err := writeHeader(&want, c.descr, shape); err != nil {
+				t.Fatal(err)
+			}
+			body := make([]byte, 0, 8*n)
+			for i := range n {
+				switch c.descr {
+				case "<f4":
+					body = binary.LittleEndian.AppendUint32(body, math.Float32bits(f32[i]))
+				case "<f8":
+					body = binary.LittleEndian.AppendUint64(body, math.Float64bits(f64[i]))
+				default:
+					body = binary.LittleEndian.AppendUint64(body, uint64(int64(i64[i])))
+				}
+			}
+			want.Write(body)
+			var got bytes.Buffer
+			if err := Write(&got, shape, c.data); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("%s shape %v: Write's bytes differ from the whole array's encoding", c.descr, shape)
+			}
 		}
 	}
 }

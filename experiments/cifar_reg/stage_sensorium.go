@@ -24,18 +24,15 @@ import (
 	"archive/zip"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -405,7 +402,7 @@ func convertScan(ctx context.Context, o *neuralOptions, np neuralPath, dir strin
 	s := c.Scan
 	if ref == nil {
 		set := &imageSet{scan: np.Scan, path: np.Path, hash: r.ImageHash, oracle: oracle, oracleList: c.Manifest.OracleImages}
-		if err := writeScan(filepath.Join(dir, s.Name), s); err != nil {
+		if err := neural.WriteScan(filepath.Join(dir, s.Name), s); err != nil {
 			return nil, nil, nil, err
 		}
 		if err := npy.WriteFile(filepath.Join(dir, cnnImagesFile), []int{s.NumImages, sensorium.CNNSize.Height, sensorium.CNNSize.Width}, c.CNNImages); err != nil {
@@ -430,82 +427,11 @@ func convertScan(ctx context.Context, o *neuralOptions, np neuralPath, dir strin
 	for i, own := range s.TrialImage {
 		s.TrialImage[i] = perm[own]
 	}
-	if err := writeScan(filepath.Join(dir, s.Name), s); err != nil {
+	if err := neural.WriteScan(filepath.Join(dir, s.Name), s); err != nil {
 		return nil, nil, nil, err
 	}
 	logConverted(o, np, c, start)
 	return &c.Info, nil, c.Warnings, nil
-}
-
-// writeScan writes the scan as neural.WriteScan does, byte for byte, but
-// responses.npy streamed from the float32 array: npy.Write would first
-// copy the array into bytes (≈ 0.19 GB for 6,000 trials × 8,000 neurons)
-// beside the arrays the stage holds.
-func writeScan(dir string, s *neural.Scan) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	if s.Truth != nil {
-		return neural.WriteScan(dir, s) // not from SENSORIUM
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := npy.WriteFile(filepath.Join(dir, neural.ImagesFile), []int{s.NumImages, s.Height, s.Width}, s.Images); err != nil {
-		return err
-	}
-	if err := npy.AtomicWrite(filepath.Join(dir, neural.ResponsesFile), func(w io.Writer) error {
-		return writeFloat32Npy(w, []int{s.Trials, s.Neurons}, s.Responses)
-	}); err != nil {
-		return err
-	}
-	if err := npy.WriteFile(filepath.Join(dir, neural.TrialImageFile), []int{s.Trials}, s.TrialImage); err != nil {
-		return err
-	}
-	if s.Behavior != nil {
-		return npy.WriteFile(filepath.Join(dir, neural.BehaviorFile), []int{s.Trials, 4}, s.Behavior)
-	}
-	return nil
-}
-
-// writeFloat32Npy writes x as npy.Write does (format 1.0 header padded as
-// NumPy's, little-endian float32), 64 kB at a time.
-func writeFloat32Npy(w io.Writer, shape []int, x []float32) error {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if n != len(x) {
-		return fmt.Errorf("writing an .npy: %d values for shape %s", len(x), npy.ShapeString(shape))
-	}
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", npy.ShapeString(shape))
-	if len(shape) > 0 {
-		dict += strings.Repeat(" ", max(0, 21-len(strconv.Itoa(shape[0]))))
-	}
-	const magic, pre = "\x93NUMPY", 10 // magic, version 1.0, 2-byte header length
-	hlen := (pre+len(dict)+1+63)/64*64 - pre
-	if hlen > math.MaxUint16 {
-		return fmt.Errorf("writing an .npy: shape %s needs a version 2 header", npy.ShapeString(shape))
-	}
-	head := append([]byte(magic), 1, 0)
-	head = binary.LittleEndian.AppendUint16(head, uint16(hlen))
-	head = append(head, dict+strings.Repeat(" ", hlen-len(dict)-1)+"\n"...)
-	if _, err := w.Write(head); err != nil {
-		return err
-	}
-	buf := make([]byte, 0, 64<<10)
-	for len(x) > 0 {
-		k := min(len(x), cap(buf)/4)
-		buf = buf[:0]
-		for _, v := range x[:k] {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		}
-		if _, err := w.Write(buf); err != nil {
-			return err
-		}
-		x = x[k:]
-	}
-	return nil
 }
 
 // logConverted says what one scan became.
